@@ -251,6 +251,10 @@ struct ph_policy {
 	bool permit_pptp;            /* sysopt connection permit-pptp */
 	char hostname[PH_NAME_MAX];
 
+	/* Compiled ACL lookup over acls[] and conduits (core/acl.c), built
+	 * once after compilation so a reload swaps it with the policy. */
+	struct ph_acl_index *acl_index;
+
 	/* Source form for the canonical printer; the engine ignores it. */
 	struct ph_policy_src *src;
 };
