@@ -1,0 +1,296 @@
+/*
+ * core/conn.c - the two-key connection table (see conn.h).
+ *
+ * Hash chains are threaded through the entries: a "node" is one key of
+ * one entry, named (idx << 1 | dir); buckets and hnext[] hold node + 1 so
+ * that zeroed memory is an empty table.  Free entries are chained through
+ * hnext[0]; entries past `fresh` have never been used, so a large pool
+ * costs no memory until it fills.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/model.h"
+#include "core/conn.h"
+#include "core/pkt.h"
+
+#define NODE(idx, dir) (((idx) << 1 | (uint32_t)(dir)) + 1)
+#define NODE_IDX(n)    (((n)-1) >> 1)
+#define NODE_DIR(n)    (((n)-1) & 1)
+#define TC_FREE	       0xff
+
+static const struct {
+	unsigned to;
+	const char *name;
+} tclass_defs[PH_TC_MAX] = {
+#define PH_TCLASS_DEF(id, to_, name_) [PH_TC_##id] = { to_, name_ },
+	PH_TCLASSES(PH_TCLASS_DEF)
+#undef PH_TCLASS_DEF
+};
+
+const char *
+ph_tclass_name(unsigned c)
+{
+	return c < PH_TC_MAX ? tclass_defs[c].name : "?";
+}
+
+unsigned
+ph_tclass_timeout(unsigned c)
+{
+	return c < PH_TC_MAX ? tclass_defs[c].to : PH_TO_CONN;
+}
+
+static inline struct ph_lru_pool
+lru_pool(const struct ph_conntab *t)
+{
+	struct ph_lru_pool p = { t->pool, sizeof(struct ph_conn),
+				 offsetof(struct ph_conn, lru) };
+	return p;
+}
+
+/* The words hashed and compared: GRE ignores sport (see conn.h). */
+static inline void
+key_words(const struct ph_flow_key *k, uint64_t *w0, uint64_t *w1)
+{
+	uint16_t sport = k->proto == PH_IPPROTO_GRE ? 0 : k->sport;
+
+	*w0 = (uint64_t)k->src << 32 | k->dst;
+	*w1 = (uint64_t)sport << 48 | (uint64_t)k->dport << 32 |
+	      (uint64_t)k->proto << 16 | k->ifidx;
+}
+
+static inline uint32_t
+key_bucket(const struct ph_conntab *t, const struct ph_flow_key *k)
+{
+	uint64_t w0, w1;
+
+	key_words(k, &w0, &w1);
+	return (uint32_t)ph_siphash_2w(&t->key, w0, w1) & t->mask;
+}
+
+static inline bool
+key_eq(const struct ph_flow_key *a, const struct ph_flow_key *b)
+{
+	uint64_t a0, a1, b0, b1;
+
+	key_words(a, &a0, &a1);
+	key_words(b, &b0, &b1);
+	return a0 == b0 && a1 == b1;
+}
+
+struct ph_conntab *
+ph_conntab_new(uint32_t max, const struct ph_hash_key *k)
+{
+	struct ph_conntab *t;
+	uint64_t nb = 16;
+	unsigned c;
+
+	if (max == 0 || max > PH_CONN_MAX_LIMIT) {
+		errno = EINVAL;
+		return NULL;
+	}
+	while (nb < 2 * (uint64_t)max)
+		nb <<= 1;
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	t->pool = calloc(max, sizeof(*t->pool));
+	t->buckets = calloc(nb, sizeof(*t->buckets));
+	if (t->pool == NULL || t->buckets == NULL) {
+		ph_conntab_free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
+	t->max = max;
+	t->mask = (uint32_t)(nb - 1);
+	t->free_head = PH_IDX_NONE;
+	t->key = *k;
+	for (c = 0; c < PH_TC_MAX; c++)
+		ph_lru_init(&t->lru[c]);
+	return t;
+}
+
+void
+ph_conntab_free(struct ph_conntab *t)
+{
+	if (t == NULL)
+		return;
+	free(t->pool);
+	free(t->buckets);
+	free(t);
+}
+
+uint32_t
+ph_conn_alloc(struct ph_conntab *t)
+{
+	uint32_t idx;
+	struct ph_conn *c;
+
+	if (t->used >= t->max)
+		return PH_IDX_NONE;
+	if (t->free_head != PH_IDX_NONE) {
+		idx = t->free_head;
+		t->free_head = t->pool[idx].hnext[0];
+	} else {
+		idx = t->fresh++;
+	}
+	c = &t->pool[idx];
+	memset(c, 0, sizeof(*c));
+	c->lru.prev = c->lru.next = PH_IDX_NONE;
+	c->xl = PH_IDX_NONE;
+	c->tclass = TC_FREE;
+	t->used++;
+	if (t->used > t->most_used)
+		t->most_used = t->used;
+	return idx;
+}
+
+void
+ph_conn_release(struct ph_conntab *t, uint32_t idx)
+{
+	struct ph_conn *c = &t->pool[idx];
+
+	c->tclass = TC_FREE;
+	c->hnext[0] = t->free_head;
+	t->free_head = idx;
+	t->used--;
+}
+
+static uint32_t
+find_node(const struct ph_conntab *t, const struct ph_flow_key *k)
+{
+	uint32_t n = t->buckets[key_bucket(t, k)];
+
+	while (n != 0) {
+		const struct ph_conn *c = &t->pool[NODE_IDX(n)];
+		unsigned d = NODE_DIR(n);
+
+		if (key_eq(&c->k[d], k))
+			return n;
+		n = c->hnext[d];
+	}
+	return 0;
+}
+
+int
+ph_conn_insert(struct ph_conntab *t, uint32_t idx, unsigned tclass,
+	       ph_time_t now)
+{
+	struct ph_conn *c = &t->pool[idx];
+	struct ph_lru_pool p = lru_pool(t);
+	unsigned d;
+
+	if (tclass >= PH_TC_MAX || key_eq(&c->k[0], &c->k[1]) ||
+	    find_node(t, &c->k[0]) != 0 || find_node(t, &c->k[1]) != 0)
+		return -EEXIST;
+	for (d = 0; d < 2; d++) {
+		uint32_t b = key_bucket(t, &c->k[d]);
+
+		c->hnext[d] = t->buckets[b];
+		t->buckets[b] = NODE(idx, d);
+	}
+	c->tclass = (uint8_t)tclass;
+	c->last = now;
+	ph_lru_push(&t->lru[tclass], &p, idx);
+	return 0;
+}
+
+static void
+unhash(struct ph_conntab *t, uint32_t idx, unsigned d)
+{
+	struct ph_conn *c = &t->pool[idx];
+	uint32_t *pp = &t->buckets[key_bucket(t, &c->k[d])];
+	uint32_t self = NODE(idx, d);
+
+	while (*pp != 0) {
+		if (*pp == self) {
+			*pp = c->hnext[d];
+			c->hnext[d] = 0;
+			return;
+		}
+		pp = &t->pool[NODE_IDX(*pp)].hnext[NODE_DIR(*pp)];
+	}
+}
+
+void
+ph_conn_remove(struct ph_conntab *t, uint32_t idx)
+{
+	struct ph_conn *c = &t->pool[idx];
+	struct ph_lru_pool p = lru_pool(t);
+
+	if (c->tclass >= PH_TC_MAX)
+		return;
+	unhash(t, idx, 0);
+	unhash(t, idx, 1);
+	ph_lru_unlink(&t->lru[c->tclass], &p, idx);
+	ph_conn_release(t, idx);
+}
+
+uint32_t
+ph_conn_lookup(const struct ph_conntab *t, const struct ph_flow_key *k,
+	       int *dir)
+{
+	uint32_t n = find_node(t, k);
+
+	if (n == 0)
+		return PH_IDX_NONE;
+	if (dir != NULL)
+		*dir = (int)NODE_DIR(n);
+	return NODE_IDX(n);
+}
+
+void
+ph_conn_touch(struct ph_conntab *t, uint32_t idx, ph_time_t now)
+{
+	struct ph_conn *c = &t->pool[idx];
+	struct ph_lru_pool p = lru_pool(t);
+
+	c->last = now;
+	ph_lru_touch(&t->lru[c->tclass], &p, idx);
+}
+
+void
+ph_conn_set_class(struct ph_conntab *t, uint32_t idx, unsigned tclass,
+		  ph_time_t now)
+{
+	struct ph_conn *c = &t->pool[idx];
+	struct ph_lru_pool p = lru_pool(t);
+
+	if (tclass >= PH_TC_MAX)
+		return;
+	ph_lru_unlink(&t->lru[c->tclass], &p, idx);
+	c->tclass = (uint8_t)tclass;
+	c->last = now;
+	ph_lru_push(&t->lru[tclass], &p, idx);
+}
+
+bool
+ph_conn_is_expired(const struct ph_conn *c, uint32_t timeout_sec, ph_time_t now)
+{
+	if (timeout_sec == 0)
+		return false;
+	return now.ns >= c->last.ns &&
+	       now.ns - c->last.ns >= (uint64_t)timeout_sec * PH_NSEC_PER_SEC;
+}
+
+uint32_t
+ph_conn_expired(const struct ph_conntab *t, unsigned c, uint32_t timeout_sec,
+		ph_time_t now)
+{
+	uint32_t idx;
+
+	if (c >= PH_TC_MAX)
+		return PH_IDX_NONE;
+	idx = t->lru[c].head;
+	if (idx == PH_IDX_NONE ||
+	    !ph_conn_is_expired(&t->pool[idx], timeout_sec, now))
+		return PH_IDX_NONE;
+	return idx;
+}
+
+bool
+ph_conn_live(const struct ph_conntab *t, uint32_t idx)
+{
+	return idx < t->fresh && t->pool[idx].tclass < PH_TC_MAX;
+}
