@@ -23,6 +23,7 @@
 	X(BAD_ICMP_INNER, "bad-icmp-inner", "bad ICMP error quote")      \
 	X(FRAG, "fragment", "fragment refused by fragment policy")       \
 	X(BAD_ADDR, "bad-address", "martian source or destination")      \
+	X(BAD_UDP_LEN, "bad-udp-length", "UDP length field lies")        \
 	/* policy */                                                     \
 	X(ACL, "acl", "denied by access-group")                          \
 	X(CONDUIT, "conduit", "no conduit permits inbound traffic")      \

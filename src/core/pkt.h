@@ -140,7 +140,9 @@ struct ph_pkt {
 	uint16_t len;
 	uint16_t ip_hlen; /* IHL * 4 */
 	uint16_t l4_off;  /* = ip_hlen */
-	uint16_t l4_len;  /* bytes from l4_off to the end (len - ip_hlen) */
+	/* bytes from l4_off to the end (len - ip_hlen); for UDP not
+	 * fragmented, the UDP length (bytes past it are ignored) */
+	uint16_t l4_len;
 	uint16_t l4_hlen; /* L4 header length when has_l4, else 0 */
 	/* first byte after the L4 header (= l4_off when there is none) */
 	uint16_t payload_off;
@@ -206,6 +208,15 @@ ph_pkt_ip_id(const struct ph_pkt *p)
 {
 	return p->ip_id;
 }
+
+/**
+ * Bytes from l4_off that the engine's decision on a first fragment rests
+ * on: the L4 header, or for an ICMP error the whole ICMP message present
+ * (header and quote).  The engine keeps it with the fragment state of the
+ * datagram and refuses later fragments whose offset is below it (they
+ * would overwrite what was inspected).  0 when has_l4 is false.
+ */
+uint16_t ph_pkt_inspected_len(const struct ph_pkt *p);
 
 /** Minimum L4 header length of a protocol (TCP 20, UDP 8, ICMP 8, GRE 4,
  * others 0): a non-first fragment starting below it is refused. */
