@@ -50,6 +50,10 @@
 	X(PPTP_HOLD_TIMEOUT, "pptp-hold-timeout", "PPTP held too long")  \
 	X(PPTP_CALLID_EXHAUSTED, "pptp-callid-exhausted",                \
 	    "no free PPTP call ID")                                      \
+	X(PPTP_CALL_LIMIT, "pptp-call-limit",                            \
+	    "too many PPTP calls on one control connection")             \
+	X(PPTP_RETRANS, "pptp-bad-retransmit",                           \
+	    "PPTP retransmission differs or predates the rewrite log")   \
 	X(GRE_NO_CALL, "gre-no-call", "GRE matches no PPTP call")        \
 	X(GRE_WRONG_SRC, "gre-wrong-source", "GRE key from wrong source")
 
