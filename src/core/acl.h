@@ -25,18 +25,21 @@
  *
  * Design: small lists (< PH_ACL_LINEAR_MAX entries) are scanned linearly,
  * as PIX does below its TurboACL threshold.  Larger ones use tuple space
- * search: entries are grouped by their shape (source and destination
- * prefix lengths, protocol, port prefix lengths); port ranges, lt/gt/neq
- * are split into aligned power-of-two blocks of the 16-bit port space; each
- * shape gets one keyed hash table mapping the masked packet fields to the
- * lowest entry index of that shape.  Shapes are searched in order of their
- * lowest entry index and the search stops as soon as the best match so far
- * precedes the next shape's lowest index (priority pruning).  See
- * docs/performance.md for the figures.
+ * search: entries are grouped by their shape (source prefix length,
+ * destination prefix length, and whether they are tcp/udp with `eq` on the
+ * destination port); each shape gets one keyed hash table mapping the
+ * masked key (addresses, plus protocol and destination port for `eq`
+ * shapes) to the run of entries sharing it, in list order, which are then
+ * checked one by one (source ports, ranges, lt/gt/neq, icmp types).
+ * Shapes are searched in order of their lowest entry index and the search
+ * stops as soon as the best match so far precedes the next shape's lowest
+ * index (priority pruning).  The cost is bounded by the number of distinct
+ * shapes, not of entries.  See docs/performance.md for the figures.
  *
- * Limits (hard, counted, build fails with -E2BIG): an ACL expands to at most
- * PH_ACL_EXPANDED_MAX keys over all its entries (a range port condition on
- * both ports can expand to 30 x 30 keys).
+ * Limits (hard; the build fails with -E2BIG): a list holds at most
+ * PH_ACL_EXPANDED_MAX compiled entries.  Entries that share both prefixes
+ * and differ only by port ranges or icmp types are checked one by one
+ * within their run (ranges are not expanded).
  */
 #ifndef PH_CORE_ACL_H
 #define PH_CORE_ACL_H
@@ -51,7 +54,7 @@ struct ph_acl_index;
 
 /* Lists shorter than this are scanned, not hashed (PIX: 19). */
 #define PH_ACL_LINEAR_MAX 16
-/* Hard limit on hash keys of one list after range expansion. */
+/* Hard limit on compiled entries of one list. */
 #define PH_ACL_EXPANDED_MAX (4u * 1024 * 1024)
 
 /* What a lookup matches on; all host order. */
@@ -70,19 +73,30 @@ struct ph_acl_stats {
 	uint32_t entries; /* compiled entries */
 	bool compiled;	  /* hashed (turbo) rather than linear */
 	uint32_t tuples;  /* distinct shapes */
-	uint32_t keys;	  /* hash keys after port expansion */
+	uint32_t keys;	  /* distinct hash keys (linear: entries) */
 	size_t mem_bytes; /* memory of this list's index */
+};
+
+/* Build options. */
+struct ph_acl_build_opts {
+	uint64_t seed;	     /* keys the hashes */
+	uint32_t linear_max; /* shorter lists are scanned; 0 = compile all */
 };
 
 /**
  * Build the lookup index of every ACL and of the conduit list of `pol`.
  * `seed` keys the hashes.  Returns NULL and sets *err (-ENOMEM, -E2BIG
- * when a list passes PH_ACL_EXPANDED_MAX keys, -EINVAL on an entry the
+ * when a list passes PH_ACL_EXPANDED_MAX entries, -EINVAL on an entry the
  * model forbids) on failure.  The index reads pol->aces and pol->conduits
  * only during the build: it keeps no pointer into the policy.
  */
 struct ph_acl_index *ph_acl_index_build(const struct ph_policy *pol,
 					uint64_t seed, int *err);
+
+/** The same with explicit options (benchmarks, tests). */
+struct ph_acl_index *ph_acl_index_build_opts(const struct ph_policy *pol,
+					     const struct ph_acl_build_opts *o,
+					     int *err);
 
 /** Free an index; NULL is allowed. */
 void ph_acl_index_free(struct ph_acl_index *ix);

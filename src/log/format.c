@@ -79,7 +79,7 @@ out_duration(struct fmt_out *o, uint64_t sec)
 	out_put(o, tmp, (size_t)n);
 }
 
-/* ---- the words PIX prints ----------------------------------------------- */
+/* ---- the words PIX prints ---- */
 
 static const struct {
 	uint8_t proto;
@@ -179,7 +179,7 @@ or_empty(const char *s)
 	return s != NULL ? s : "";
 }
 
-/* ---- placeholders --------------------------------------------------------- */
+/* ---- placeholders ---- */
 
 enum ph_kind {
 	K_DIR,
@@ -403,7 +403,7 @@ placeholder_put(struct fmt_out *o, const struct placeholder *ph,
 	}
 }
 
-/* ---- the template interpreter ------------------------------------------- */
+/* ---- the template interpreter ---- */
 
 /*
  * Walk fmt[0..n).  With o == NULL only check: every placeholder known,
