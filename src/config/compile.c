@@ -233,6 +233,7 @@ compile_acls(struct cfg_parser *p, struct ph_policy *pol)
 	pol->n_hit_slots = slot;
 	out.a = NULL;
 	out.n = 0;
+	out.cap = 0;
 	for (size_t i = 0; i < src->n_conduits; i++)
 		if (expand_ace(p, &src->conduits[i], (uint32_t)i,
 		    (uint32_t)i + 1, &out) < 0)
