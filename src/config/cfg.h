@@ -474,6 +474,7 @@ enum cfg_mode {
 	MODE_CLASSMAP,
 	MODE_POLICYMAP,
 	MODE_PCLASS,    /* `class X` inside a policy-map */
+	MODE_SKIP,      /* after a bad sub-mode opener: skip its lines */
 };
 
 struct cfg_parser {

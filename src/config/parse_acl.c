@@ -506,11 +506,11 @@ parse_access_list(struct cfg_parser *p)
 	}
 	if (cfg_accept(p, "line") &&
 	    cfg_u32(p, "line number", 1, PH_CFG_MAX_ACES, &where) < 0)
-		return;
+		goto declare;
 	ext = cfg_accept(p, "extended");
 	if (where == 0 && cfg_accept(p, "line") &&
 	    cfg_u32(p, "line number", 1, PH_CFG_MAX_ACES, &where) < 0)
-		return;
+		goto declare;
 	sb_init(&sb);
 	sb_printf(&sb, "access-list %s ", id);
 	if (!ext && cfg_accept(p, "remark")) {
@@ -534,7 +534,7 @@ parse_access_list(struct cfg_parser *p)
 	} else {
 		if (parse_ace_body(p, &e, false) < 0) {
 			sb_free(&sb);
-			return;
+			goto declare;
 		}
 		if (ext)
 			sb_puts(&sb, "extended ");
@@ -546,6 +546,18 @@ parse_access_list(struct cfg_parser *p)
 		return;
 	}
 	acl_insert(p, id, id_at, &e, where);
+	return;
+declare:
+	/*
+	 * The line is bad, but the list exists: declare it so that the
+	 * lines naming it do not report errors that follow from this one.
+	 */
+	if (p->failed && !p->trial) {
+		int a = acl_find_or_add(p, id, id_at);
+
+		if (a >= 0)
+			p->src->acls[a].applied = true;
+	}
 }
 
 /* `conduit permit|deny PROTO GLOBAL [ports] FOREIGN [ports] [icmp]` */

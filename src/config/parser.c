@@ -732,38 +732,39 @@ struct cmd {
 	const char *kw;
 	cfg_cmd_fn fn;
 	bool allows_no;
+	bool opens_mode;  /* may open a sub-mode */
 };
 
 static void parse_write(struct cfg_parser *p);
 
 /* Commands with meaning; sorted (bsearch).  No-effect ones: parse_misc.c */
 static const struct cmd commands[] = {
-	{ "access-group", parse_access_group, false },
-	{ "access-list", parse_access_list, false },
-	{ "asa", parse_version, false },
-	{ "class-map", parse_class_map, false },
-	{ "conduit", parse_conduit, false },
-	{ "fixup", parse_fixup, true },
-	{ "global", parse_global, false },
-	{ "hostname", parse_hostname, false },
-	{ "interface", parse_interface, false },
-	{ "ip", parse_ip, true },
-	{ "logging", parse_logging, true },
-	{ "mtu", parse_mtu, false },
-	{ "name", parse_name, false },
-	{ "nameif", parse_nameif, false },
-	{ "names", parse_names, true },
-	{ "nat", parse_nat, false },
-	{ "object-group", parse_object_group, false },
-	{ "pix", parse_version, false },
-	{ "policy-map", parse_policy_map, false },
-	{ "route", parse_route, false },
-	{ "service-policy", parse_service_policy, false },
-	{ "static", parse_static, false },
-	{ "sysopt", parse_sysopt, true },
-	{ "timeout", parse_timeout, false },
-	{ "vpdn", parse_vpdn, true },
-	{ "write", parse_write, false },
+	{ "access-group", parse_access_group, false, false },
+	{ "access-list", parse_access_list, false, false },
+	{ "asa", parse_version, false, false },
+	{ "class-map", parse_class_map, false, true },
+	{ "conduit", parse_conduit, false, false },
+	{ "fixup", parse_fixup, true, false },
+	{ "global", parse_global, false, false },
+	{ "hostname", parse_hostname, false, false },
+	{ "interface", parse_interface, false, true },
+	{ "ip", parse_ip, true, false },
+	{ "logging", parse_logging, true, false },
+	{ "mtu", parse_mtu, false, false },
+	{ "name", parse_name, false, false },
+	{ "nameif", parse_nameif, false, false },
+	{ "names", parse_names, true, false },
+	{ "nat", parse_nat, false, false },
+	{ "object-group", parse_object_group, false, true },
+	{ "pix", parse_version, false, false },
+	{ "policy-map", parse_policy_map, false, true },
+	{ "route", parse_route, false, false },
+	{ "service-policy", parse_service_policy, false, false },
+	{ "static", parse_static, false, false },
+	{ "sysopt", parse_sysopt, true, false },
+	{ "timeout", parse_timeout, false, false },
+	{ "vpdn", parse_vpdn, true, false },
+	{ "write", parse_write, false, false },
 };
 
 /* Sub-mode keywords (any mode), for the continuation rule. */
@@ -859,6 +860,12 @@ dispatch_sub(struct cfg_parser *p, const char *kw)
 	case MODE_POLICYMAP:
 	case MODE_PCLASS:
 		return parse_mpf_sub(p, kw);
+	case MODE_SKIP:
+		/* the sub-mode's opener failed: its lines were reported */
+		if (find_cmd(kw) != NULL || cfg_is_noeffect(kw))
+			return false;
+		p->pos = p->ntok;
+		return true;
 	case MODE_TOP:
 		break;
 	}
@@ -882,8 +889,16 @@ dispatch(struct cfg_parser *p)
 		}
 	}
 	kw = p->tok[p->pos].s;
-	if (p->mode != MODE_TOP && dispatch_sub(p, kw))
-		return;
+	if (p->mode != MODE_TOP) {
+		enum cfg_mode before = p->mode;
+
+		if (dispatch_sub(p, kw)) {
+			/* a bad `class X` opens nothing: skip its lines */
+			if (p->failed && before == MODE_POLICYMAP)
+				p->mode = MODE_SKIP;
+			return;
+		}
+	}
 	p->mode = MODE_TOP;
 	c = find_cmd(kw);
 	if (c != NULL) {
@@ -894,6 +909,9 @@ dispatch(struct cfg_parser *p)
 		}
 		p->pos++;
 		c->fn(p);
+		/* a bad sub-mode opener: its indented lines follow it */
+		if (p->failed && c->opens_mode)
+			p->mode = MODE_SKIP;
 		return;
 	}
 	if (parse_noeffect(p, kw))
@@ -1031,6 +1049,7 @@ do_line(struct cfg_parser *p, uint32_t lineno, const char *s, size_t len)
 		struct cfg_pos pos = { lineno, PH_CFG_MAX_LINE + 1 };
 
 		run_pending(p);
+		pos.col = 1;
 		cfg_diag(p, PH_DIAG_ERROR, pos,
 		    "line too long (limit %u bytes)", PH_CFG_MAX_LINE);
 		return;
