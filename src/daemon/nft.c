@@ -477,8 +477,8 @@ ph_nft_try(struct ph_nft *nft, const char *const *ifnames, size_t n,
 	   enum ph_nft_method m, bool *queue_refused)
 {
 	size_t cap = 4096 + n * PH_NFT_RULE_BYTES;
+	struct ph_nft_ack ack = { 0 };
 	struct mnl_nlmsg_batch *b;
-	struct ph_nft_ack ack;
 	uint32_t lo, hi;
 	char *buf;
 	int err;

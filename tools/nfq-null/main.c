@@ -437,6 +437,8 @@ null_run(const struct null_cfg *c, int sfd)
 	q = ph_nfq_open(c->queue, &c->qo);
 	if (q == NULL) {
 		err = -errno;
+		if (err == -EPERM)
+			what = "queue (bound by another process?)";
 		goto out;
 	}
 	what = "nftables";
