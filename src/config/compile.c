@@ -57,8 +57,18 @@ flat_add(struct flat *f, const struct ph_prefix *pfx,
 		}
 		f->cap = cap;
 	}
-	f->pfx[f->n] = pfx ? *pfx : (struct ph_prefix){ 0, 0 };
-	f->port[f->n] = port ? *port : (struct ph_portspec){ 0, 0, 0 };
+	/* field by field, so padding is zero and policies compare equal */
+	memset(&f->pfx[f->n], 0, sizeof(f->pfx[f->n]));
+	memset(&f->port[f->n], 0, sizeof(f->port[f->n]));
+	if (pfx) {
+		f->pfx[f->n].addr = pfx->addr;
+		f->pfx[f->n].mask = pfx->mask;
+	}
+	if (port) {
+		f->port[f->n].op = port->op;
+		f->port[f->n].lo = port->lo;
+		f->port[f->n].hi = port->hi;
+	}
 	f->val[f->n] = val;
 	f->n++;
 }

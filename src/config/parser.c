@@ -120,7 +120,7 @@ tok_pos(const struct cfg_parser *p, size_t i)
 		const struct cfg_tok *t = &p->tok[p->ntok - 1];
 
 		pos = t->pos;
-		pos.col += (uint32_t)strlen(t->s) + 1;
+		pos.col += (uint32_t)strlen(t->s);
 	}
 	return pos;
 }
@@ -1019,7 +1019,8 @@ is_framing(const char *s, size_t len)
 		return false;
 	if (s[0] == '!' || s[0] == ':')
 		return true;
-	return (len == 24 && starts_with(s, len, "Building configuration...")) ||
+	return (len == strlen("Building configuration...") &&
+		   starts_with(s, len, "Building configuration...")) ||
 	    (len == 4 && starts_with(s, len, "[OK]")) ||
 	    starts_with(s, len, "Cryptochecksum:");
 }
@@ -1065,7 +1066,11 @@ do_line(struct cfg_parser *p, uint32_t lineno, const char *s, size_t len)
 		return;
 	}
 	first_word(s + i, len - i, word, sizeof(word));
-	cont = p->ntok > 0 && !cfg_is_command(word, p->mode);
+	/* only a command that exists can be continued */
+	cont = p->ntok > 0 && !cfg_is_command(word, p->mode) &&
+	    cfg_is_command(p->tok[0].s, p->mode) &&
+	    (strcasecmp(p->tok[0].s, "no") != 0 ||
+		(p->ntok > 1 && cfg_is_command(p->tok[1].s, p->mode)));
 	if (cont && p->n_cont >= PH_CFG_MAX_CONT) {
 		struct cfg_pos pos = { lineno, (uint32_t)i + 1 };
 
