@@ -5,30 +5,34 @@
  * Every list (each ACL, and the conduits) is copied into compact rules
  * ("cands": masks, protocol, port intervals, icmp type, original index).
  * A list shorter than the linear threshold is scanned in order.  A longer
- * one is split into tuples by entry shape:
+ * one becomes a small hierarchy of tuple spaces:
  *
- *	(source prefix length, destination prefix length, exact)
+ *   level 1  tuples by destination prefix length, keyed on the masked
+ *            destination: one run of cands per destination prefix;
+ *   level 2  (a run longer than RUN_LINEAR) tuples by source prefix length,
+ *            keyed on the masked source;
+ *   level 3  (again, a long run) tuples by key kind: `ip`, a protocol,
+ *            tcp/udp with `eq` on the destination port (keyed on protocol
+ *            and port), icmp with a type (keyed on the type).
  *
- * where `exact` means "tcp/udp with `eq` on the destination port": such
- * entries also key on (protocol, destination port).  Each tuple is an
- * open-addressing hash table (keyed mix, seeded at build) from the masked
- * key to a run of cands sharing that key, in list order; the run is
- * checked rule by rule (source ports, ranges, icmp types, protocols of
- * non-exact entries), so nothing is expanded and a build is O(n).
+ * Each tuple is an open-addressing hash table (keyed mix, seeded at build)
+ * from the masked key to a run of cands sharing it, in list order; a run
+ * is checked rule by rule (source ports, ranges, neq/lt/gt), so nothing is
+ * expanded and a build is O(n) per level.
  *
- * A lookup walks the tuples in order of their lowest entry index and stops
- * as soon as the best match so far precedes the next tuple's lowest index:
- * a packet that matches early entries touches few tables, and the cost of
- * the worst case (implicit deny) is bounded by the number of distinct
- * shapes, not the number of entries.
+ * A lookup walks each level's tuples in order of their lowest entry index
+ * and stops as soon as the best match so far precedes the next tuple's
+ * lowest index (priority pruning).  An implicit deny probes, per level
+ * reached, one table per distinct prefix length or kind present: the cost
+ * follows the variety of entry shapes, not the number of entries.
  *
  * Hash flooding: the tables are fixed at build from the operator's rules;
  * a sender can only choose which bucket to probe, never add to one, so a
  * seeded multiply-xorshift mix is enough (no SipHash cost per tuple).
  *
- * Known limits: entries sharing both prefixes and differing only in port
- * ranges or icmp types land in one run and are checked one by one; a list
- * holds at most PH_ACL_EXPANDED_MAX entries (-E2BIG).
+ * Known limits: entries sharing both prefixes and the key kind, differing
+ * only in port ranges (or source ports), share one run and are checked one
+ * by one; a list holds at most PH_ACL_EXPANDED_MAX entries (-E2BIG).
  */
 #include "core/acl.h"
 
@@ -54,28 +58,35 @@ struct acl_cand {
 };
 
 struct acl_slot {
-	uint32_t s, d, pd; /* masked key; pd = proto << 16 | dport if exact */
+	uint32_t s, d, pd; /* masked key; pd per key kind (level 3) */
 	uint32_t first;	   /* first cand of the run */
 	uint32_t n;	   /* run length; 0 = empty slot */
+	uint32_t sub;	   /* sub-index of a long run + 1, 0 = none */
 };
 
 struct acl_tuple {
 	uint32_t smask, dmask;
-	bool exact;
+	uint8_t kind;	   /* KIND_*: what pd holds */
 	int32_t min_idx;   /* lowest entry index in the tuple */
 	uint32_t slot_off; /* into list->slots */
 	uint32_t mask;	   /* slots - 1 */
+	uint32_t one;	   /* the only occupied slot (absolute), or NO_ONE */
 };
+
+#define NO_ONE UINT32_MAX
 
 struct acl_list {
 	uint32_t n; /* entries */
 	bool compiled;
+	uint8_t level;		/* 1: destination, 2: source, 3: key kind */
 	struct acl_cand *cands; /* linear: list order; compiled: by run */
 	struct acl_tuple *tuples;
 	uint32_t n_tuples;
 	struct acl_slot *slots;
 	uint32_t n_slots;
-	uint32_t keys; /* occupied slots */
+	uint32_t keys;	       /* occupied slots */
+	struct acl_list *subs; /* level 1: sub-indexes of long runs */
+	uint32_t n_subs;
 };
 
 struct ph_acl_index {
@@ -273,61 +284,162 @@ acl_hash(const struct ph_acl_index *ix, uint32_t s, uint32_t d, uint32_t pd)
 	return (uint32_t)(h >> 32);
 }
 
-static inline bool
-exact_ok(const struct acl_cand *c)
+/* Key kinds of level 3: what the third key word holds. */
+enum {
+	KIND_NONE = 0, /* `ip` (or an entry that never matches): 0 */
+	KIND_PROTO,    /* protocol << 16 */
+	KIND_PORT,     /* protocol << 16 | destination port (tcp/udp eq) */
+	KIND_ICMP,     /* 1 << 16 | icmp type */
+};
+
+static uint8_t
+cand_kind(const struct acl_cand *c)
 {
-	/* tcp/udp, destination port eq, nothing that can never match */
-	return (c->proto == 6 || c->proto == 17) && c->dlo == c->dhi &&
-	       !(c->flags & (CAND_DNEG | CAND_NEVER)) &&
-	       (c->flags & CAND_PORTS);
+	if (c->proto == PH_PROTO_ANY || (c->flags & CAND_NEVER))
+		return KIND_NONE;
+	if ((c->proto == 6 || c->proto == 17) && (c->flags & CAND_PORTS) &&
+	    c->dlo == c->dhi && !(c->flags & CAND_DNEG))
+		return KIND_PORT;
+	if (c->proto == 1 && c->icmp != PH_ICMP_ANY)
+		return KIND_ICMP;
+	return KIND_PROTO;
+}
+
+/* The third key word of a cand for its kind. */
+static uint32_t
+cand_pd(const struct acl_cand *c, uint8_t kind)
+{
+	switch (kind) {
+	case KIND_PROTO:
+		return (uint32_t)c->proto << 16;
+	case KIND_PORT:
+		return (uint32_t)c->proto << 16 | c->dlo;
+	case KIND_ICMP:
+		return 1u << 16 | (uint16_t)c->icmp;
+	default:
+		return 0;
+	}
+}
+
+/* The third key word of a packet for a kind; false if it has none. */
+static inline bool
+key_pd(const struct ph_acl_key *k, uint8_t kind, uint32_t *pd)
+{
+	switch (kind) {
+	case KIND_PROTO:
+		*pd = (uint32_t)k->proto << 16;
+		return true;
+	case KIND_PORT:
+		*pd = (uint32_t)k->proto << 16 | k->dport;
+		return !k->no_ports && (k->proto == 6 || k->proto == 17);
+	case KIND_ICMP:
+		*pd = 1u << 16 | (uint16_t)k->icmp_type;
+		return !k->no_ports && k->proto == 1 && k->icmp_type >= 0;
+	default:
+		*pd = 0;
+		return true;
+	}
 }
 
 /* ---- lookup ---- */
+
+#define NO_MATCH INT32_MAX
+
+/* Scan a run (list order) for a match before `best`. */
+static inline int32_t
+run_scan(const struct acl_cand *c, uint32_t n, const struct ph_acl_key *k,
+	 int32_t best)
+{
+	for (uint32_t j = 0; j < n && c[j].idx < best; j++) {
+		if (cand_match(&c[j], k))
+			return c[j].idx;
+	}
+	return best;
+}
+
+/* Where the probe for key (s, d, pd) starts in l->slots. */
+static inline uint32_t
+slot_start(const struct ph_acl_index *ix, const struct acl_tuple *tp,
+	   uint32_t s, uint32_t d, uint32_t pd)
+{
+	if (tp->one != NO_ONE) /* one key: compare, no hash */
+		return tp->one;
+	return tp->slot_off + (acl_hash(ix, s, d, pd) & tp->mask);
+}
+
+static inline const struct acl_slot *
+slot_find(const struct acl_list *l, const struct acl_tuple *tp, uint32_t i,
+	  uint32_t s, uint32_t d, uint32_t pd)
+{
+	for (;;) {
+		const struct acl_slot *sl = &l->slots[i];
+
+		if (sl->n == 0)
+			return NULL;
+		if (sl->s == s && sl->d == d && sl->pd == pd)
+			return sl;
+		if (tp->one != NO_ONE)
+			return NULL;
+		i = tp->slot_off + ((i - tp->slot_off + 1) & tp->mask);
+	}
+}
+
+/* At most this many tuples per list: 33 prefix lengths, or 4 kinds. */
+#define TUPLES_MAX 33
+
+/*
+ * First match in `l` before `best` (NO_MATCH: none yet).  Tuples are in
+ * order of their lowest index, so the walk stops once that passes best.
+ * The first pass computes every probe position and prefetches it, so the
+ * cache misses of the big tables overlap instead of adding up.
+ */
+static int32_t
+list_search(const struct ph_acl_index *ix, const struct acl_list *l,
+	    const struct ph_acl_key *k, int32_t best)
+{
+	uint32_t start[TUPLES_MAX], pd[TUPLES_MAX];
+	uint64_t skip = 0; /* tuples the key has no field for */
+
+	if (!l->compiled)
+		return run_scan(l->cands, l->n, k, best);
+	for (uint32_t t = 0; t < l->n_tuples; t++) {
+		const struct acl_tuple *tp = &l->tuples[t];
+
+		if (!key_pd(k, tp->kind, &pd[t])) {
+			skip |= 1ULL << t;
+			continue;
+		}
+		start[t] = slot_start(ix, tp, k->src & tp->smask,
+				      k->dst & tp->dmask, pd[t]);
+		__builtin_prefetch(&l->slots[start[t]]);
+	}
+	for (uint32_t t = 0; t < l->n_tuples; t++) {
+		const struct acl_tuple *tp = &l->tuples[t];
+		const struct acl_slot *sl;
+
+		if (tp->min_idx > best)
+			break;
+		if (skip & (1ULL << t))
+			continue;
+		sl = slot_find(l, tp, start[t], k->src & tp->smask,
+			       k->dst & tp->dmask, pd[t]);
+		if (sl == NULL)
+			continue;
+		if (sl->sub != 0)
+			best = list_search(ix, &l->subs[sl->sub - 1], k, best);
+		else
+			best = run_scan(l->cands + sl->first, sl->n, k, best);
+	}
+	return best;
+}
 
 static int32_t
 list_lookup(const struct ph_acl_index *ix, const struct acl_list *l,
 	    const struct ph_acl_key *k)
 {
-	int32_t best = -1;
-	bool exact_ok_key = !k->no_ports && (k->proto == 6 || k->proto == 17);
-	uint32_t pdk = (uint32_t)k->proto << 16 | k->dport;
+	int32_t r = list_search(ix, l, k, NO_MATCH);
 
-	if (!l->compiled) {
-		for (uint32_t i = 0; i < l->n; i++) {
-			if (cand_match(&l->cands[i], k))
-				return l->cands[i].idx;
-		}
-		return -1;
-	}
-	for (uint32_t t = 0; t < l->n_tuples; t++) {
-		const struct acl_tuple *tp = &l->tuples[t];
-		const struct acl_slot *tab = l->slots + tp->slot_off;
-		uint32_t s, d, pd, i;
-
-		if (best >= 0 && tp->min_idx > best)
-			break;
-		if (tp->exact && !exact_ok_key)
-			continue;
-		s = k->src & tp->smask;
-		d = k->dst & tp->dmask;
-		pd = tp->exact ? pdk : 0;
-		for (i = acl_hash(ix, s, d, pd) & tp->mask; tab[i].n != 0;
-		     i = (i + 1) & tp->mask) {
-			if (tab[i].s == s && tab[i].d == d && tab[i].pd == pd)
-				break;
-		}
-		for (uint32_t j = 0; j < tab[i].n; j++) {
-			const struct acl_cand *c = &l->cands[tab[i].first + j];
-
-			if (best >= 0 && c->idx > best)
-				break;
-			if (cand_match(c, k)) {
-				best = c->idx;
-				break;
-			}
-		}
-	}
-	return best;
+	return r == NO_MATCH ? -1 : r;
 }
 
 int32_t
@@ -355,12 +467,21 @@ prefix_len(uint32_t mask)
 	return mask == 0 ? 0 : 32 - __builtin_ctz(mask);
 }
 
-/* Tuple signature of a cand: (source len, destination len, exact). */
+/* Runs longer than this get a sub-index at the next level. */
+#define RUN_LINEAR 8
+
+/* Tuple signature of a cand at a level (< SIG_SPACE). */
 static uint32_t
-cand_sig(const struct acl_cand *c)
+cand_sig(const struct acl_cand *c, uint8_t level)
 {
-	return (uint32_t)prefix_len(c->smask) << 8 |
-	       (uint32_t)prefix_len(c->dmask) << 1 | (exact_ok(c) ? 1 : 0);
+	switch (level) {
+	case 1:
+		return (uint32_t)prefix_len(c->dmask);
+	case 2:
+		return (uint32_t)prefix_len(c->smask);
+	default:
+		return cand_kind(c);
+	}
 }
 
 static void
@@ -369,7 +490,7 @@ slot_key(const struct acl_cand *c, const struct acl_tuple *tp, uint32_t *s,
 {
 	*s = c->src & tp->smask;
 	*d = c->dst & tp->dmask;
-	*pd = tp->exact ? ((uint32_t)c->proto << 16 | c->dlo) : 0;
+	*pd = cand_pd(c, tp->kind);
 }
 
 /* Per-entry build scratch. */
@@ -378,9 +499,10 @@ struct acl_scratch {
 	uint32_t *tuple_of;  /* per cand */
 	uint32_t *slot_of;   /* per cand: absolute slot */
 	uint32_t *t_count;   /* per tuple: entries */
+	uint32_t *t_keys;    /* per tuple: distinct keys (kept zeroed) */
 };
 
-#define SIG_SPACE (33u << 8)
+#define SIG_SPACE 64u
 
 /* Group cands into tuples, in order of first appearance (= lowest index,
  * since cands are in list order). */
@@ -391,14 +513,16 @@ build_tuples(struct acl_list *l, const struct acl_cand *in,
 	uint32_t nt = 0;
 
 	for (uint32_t i = 0; i < l->n; i++) {
-		uint32_t sig = cand_sig(&in[i]);
+		uint32_t sig = cand_sig(&in[i], l->level);
 
 		if (sc->sig_tuple[sig] == 0) {
 			struct acl_tuple *tp = &l->tuples[nt];
 
-			tp->smask = in[i].smask;
+			/* within a level-2/3 run all cands share the
+			 * masks of the levels above */
+			tp->smask = l->level == 1 ? 0 : in[i].smask;
 			tp->dmask = in[i].dmask;
-			tp->exact = sig & 1;
+			tp->kind = l->level == 3 ? (uint8_t)sig : KIND_NONE;
 			tp->min_idx = in[i].idx;
 			sc->t_count[nt] = 0;
 			sc->sig_tuple[sig] = ++nt;
@@ -406,6 +530,8 @@ build_tuples(struct acl_list *l, const struct acl_cand *in,
 		sc->tuple_of[i] = sc->sig_tuple[sig] - 1;
 		sc->t_count[sc->tuple_of[i]]++;
 	}
+	for (uint32_t i = 0; i < l->n; i++) /* leave the map clean */
+		sc->sig_tuple[cand_sig(&in[i], l->level)] = 0;
 	l->n_tuples = nt;
 	/* table sizes: power of two, at least twice the entries */
 	for (uint32_t t = 0; t < nt; t++) {
@@ -443,10 +569,20 @@ build_slots(const struct ph_acl_index *ix, struct acl_list *l,
 			tab[h].d = d;
 			tab[h].pd = pd;
 			l->keys++;
+			sc->t_keys[sc->tuple_of[i]]++;
 		}
 		tab[h].n++;
 		sc->slot_of[i] = tp->slot_off + h;
 	}
+	/* tuples with a single key are probed by comparison alone */
+	for (uint32_t t = 0; t < l->n_tuples; t++)
+		l->tuples[t].one = NO_ONE;
+	for (uint32_t i = 0; i < l->n; i++) {
+		if (sc->t_keys[sc->tuple_of[i]] == 1)
+			l->tuples[sc->tuple_of[i]].one = sc->slot_of[i];
+	}
+	for (uint32_t t = 0; t < l->n_tuples; t++)
+		sc->t_keys[t] = 0; /* leave the scratch clean */
 }
 
 /* Lay the cands out run by run (counting sort; list order kept). */
@@ -475,38 +611,86 @@ scratch_free(struct acl_scratch *sc)
 	free(sc->tuple_of);
 	free(sc->slot_of);
 	free(sc->t_count);
+	free(sc->t_keys);
 }
 
+static int scratch_alloc(struct acl_scratch *sc, uint32_t n);
+static int list_compile(const struct ph_acl_index *ix, struct acl_list *l,
+			const struct acl_cand *in, struct acl_scratch *sc);
+
+static int
+scratch_alloc(struct acl_scratch *sc, uint32_t n)
+{
+	sc->sig_tuple = calloc(SIG_SPACE, sizeof(uint32_t));
+	sc->tuple_of = calloc(n, sizeof(uint32_t));
+	sc->slot_of = calloc(n, sizeof(uint32_t));
+	sc->t_count = calloc(n, sizeof(uint32_t));
+	sc->t_keys = calloc(n, sizeof(uint32_t));
+	if (sc->sig_tuple == NULL || sc->tuple_of == NULL ||
+	    sc->slot_of == NULL || sc->t_count == NULL || sc->t_keys == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+/* Give every long run a sub-index at the next level (up to level 3). */
+static int
+build_subs(const struct ph_acl_index *ix, struct acl_list *l,
+	   struct acl_scratch *sc)
+{
+	uint32_t ns = 0;
+	int err;
+
+	if (l->level >= 3)
+		return 0;
+	for (uint32_t i = 0; i < l->n_slots; i++)
+		ns += l->slots[i].n > RUN_LINEAR;
+	if (ns == 0)
+		return 0;
+	l->subs = calloc(ns, sizeof(*l->subs));
+	if (l->subs == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < l->n_slots; i++) {
+		struct acl_slot *sl = &l->slots[i];
+		struct acl_list *sub;
+
+		if (sl->n <= RUN_LINEAR)
+			continue;
+		sub = &l->subs[l->n_subs++];
+		sub->n = sl->n;
+		sub->level = l->level + 1;
+		err = list_compile(ix, sub, l->cands + sl->first, sc);
+		if (err < 0)
+			return err;
+		sl->sub = l->n_subs;
+	}
+	return 0;
+}
+
+/* Compile `in` (l->n cands in list order) at level l->level. */
 static int
 list_compile(const struct ph_acl_index *ix, struct acl_list *l,
-	     struct acl_cand *in)
+	     const struct acl_cand *in, struct acl_scratch *sc)
 {
-	struct acl_scratch sc = { 0 };
-	int err = -ENOMEM;
+	struct acl_tuple *shrink;
+	int err;
 
-	sc.sig_tuple = calloc(SIG_SPACE, sizeof(uint32_t));
-	sc.tuple_of = calloc(l->n, sizeof(uint32_t));
-	sc.slot_of = calloc(l->n, sizeof(uint32_t));
-	sc.t_count = calloc(l->n, sizeof(uint32_t));
 	l->tuples = calloc(l->n, sizeof(*l->tuples));
 	l->cands = calloc(l->n, sizeof(*l->cands));
-	if (sc.sig_tuple == NULL || sc.tuple_of == NULL || sc.slot_of == NULL ||
-	    sc.t_count == NULL || l->tuples == NULL || l->cands == NULL)
-		goto out;
-	err = build_tuples(l, in, &sc);
+	if (l->tuples == NULL || l->cands == NULL)
+		return -ENOMEM;
+	err = build_tuples(l, in, sc);
 	if (err < 0)
-		goto out;
+		return err;
+	shrink = realloc(l->tuples, l->n_tuples * sizeof(*l->tuples));
+	if (shrink != NULL)
+		l->tuples = shrink;
 	l->slots = calloc(l->n_slots, sizeof(*l->slots));
-	err = -ENOMEM;
 	if (l->slots == NULL)
-		goto out;
-	build_slots(ix, l, in, &sc);
-	build_runs(l, in, &sc);
+		return -ENOMEM;
+	build_slots(ix, l, in, sc);
+	build_runs(l, in, sc);
 	l->compiled = true;
-	err = 0;
-out:
-	scratch_free(&sc);
-	return err;
+	return build_subs(ix, l, sc);
 }
 
 static int
@@ -514,6 +698,7 @@ list_build(const struct ph_acl_index *ix, struct acl_list *l,
 	   const struct ph_ace *aces, size_t n, uint32_t base,
 	   uint32_t linear_max)
 {
+	struct acl_scratch sc = { 0 };
 	struct acl_cand *in;
 	int err;
 
@@ -534,7 +719,11 @@ list_build(const struct ph_acl_index *ix, struct acl_list *l,
 		l->cands = in;
 		return 0;
 	}
-	err = list_compile(ix, l, in);
+	l->level = 1;
+	err = scratch_alloc(&sc, l->n);
+	if (err == 0)
+		err = list_compile(ix, l, in, &sc);
+	scratch_free(&sc);
 out_free:
 	free(in);
 	return err;
@@ -543,6 +732,9 @@ out_free:
 static void
 list_free(struct acl_list *l)
 {
+	for (uint32_t i = 0; i < l->n_subs; i++)
+		list_free(&l->subs[i]);
+	free(l->subs);
 	free(l->cands);
 	free(l->tuples);
 	free(l->slots);
@@ -628,6 +820,30 @@ ph_acl_index_build(const struct ph_policy *pol, uint64_t seed, int *err)
 
 /* ---- statistics ---- */
 
+static size_t
+list_mem(const struct acl_list *l)
+{
+	size_t m = (size_t)l->n * sizeof(struct acl_cand) +
+		   (size_t)l->n_tuples * sizeof(struct acl_tuple) +
+		   (size_t)l->n_slots * sizeof(struct acl_slot) +
+		   (size_t)l->n_subs * sizeof(struct acl_list);
+
+	for (uint32_t i = 0; i < l->n_subs; i++)
+		m += list_mem(&l->subs[i]);
+	return m;
+}
+
+/* Sub-indexes and their tables, at every level below l. */
+static void
+list_count_subs(const struct acl_list *l, struct ph_acl_stats *st)
+{
+	st->subs += l->n_subs;
+	for (uint32_t i = 0; i < l->n_subs; i++) {
+		st->sub_tuples += l->subs[i].n_tuples;
+		list_count_subs(&l->subs[i], st);
+	}
+}
+
 static void
 list_stats(const struct acl_list *l, struct ph_acl_stats *st)
 {
@@ -636,9 +852,9 @@ list_stats(const struct acl_list *l, struct ph_acl_stats *st)
 	st->compiled = l->compiled;
 	st->tuples = l->n_tuples;
 	st->keys = l->compiled ? l->keys : l->n;
-	st->mem_bytes = (size_t)l->n * sizeof(struct acl_cand) +
-			(size_t)l->n_tuples * sizeof(struct acl_tuple) +
-			(size_t)l->n_slots * sizeof(struct acl_slot);
+	list_count_subs(l, st);
+	st->mem_bytes = l->compiled ? list_mem(l)
+				    : (size_t)l->n * sizeof(struct acl_cand);
 }
 
 int

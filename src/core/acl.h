@@ -70,11 +70,13 @@ struct ph_acl_key {
 
 /* What one list compiled to, for `show access-list` and the tests. */
 struct ph_acl_stats {
-	uint32_t entries; /* compiled entries */
-	bool compiled;	  /* hashed (turbo) rather than linear */
-	uint32_t tuples;  /* distinct shapes */
-	uint32_t keys;	  /* distinct hash keys (linear: entries) */
-	size_t mem_bytes; /* memory of this list's index */
+	uint32_t entries;    /* compiled entries */
+	bool compiled;	     /* hashed (turbo) rather than linear */
+	uint32_t tuples;     /* level-1 tables (destination lengths) */
+	uint32_t subs;	     /* sub-indexes of long runs, all levels */
+	uint32_t sub_tuples; /* tables over all sub-indexes */
+	uint32_t keys;	     /* distinct hash keys (linear: entries) */
+	size_t mem_bytes;    /* memory of this list's index */
 };
 
 /* Build options. */
