@@ -17,6 +17,19 @@
  * rewritten, with its own verdict and token.  Held data per flow is bounded
  * and a held packet that is not completed in time is dropped (fail-closed),
  * counted, when ph_engine_tick() runs.
+ *
+ * Accounting: every packet given to ph_engine_process() ends in exactly one
+ * of ACCEPT, DROP (with a reason) or HOLD, and the counters prove it:
+ * pkts_in == pkts_accepted + pkts_dropped + pkts_held, and pkts_dropped is
+ * the sum of drops[] over all reasons.
+ *
+ * The `show` side (conn, xlate, access-list hit counts, counters) is read
+ * through cursors, so a control socket can page through a million
+ * connections without stopping the packet path for long; the text layout
+ * of PIX's `show conn` / `show xlate` comes from ph_show_*().
+ *
+ * Semantics (PIX 6.3: security levels, NAT order, timeouts, syslog) are
+ * documented in docs/engine.md.
  */
 #ifndef PINHOLE_ENGINE_H
 #define PINHOLE_ENGINE_H
@@ -25,6 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pinhole/reason.h>
 #include <pinhole/time.h>
 
 struct ph_engine;
@@ -40,13 +54,25 @@ enum ph_verdict {
 /* Called for every event the engine produces, in order. */
 typedef void (*ph_emit_fn)(void *arg, const struct ph_event *ev);
 
+/* Defaults for the limits below when 0 is given. */
+#define PH_ENGINE_DEFAULT_CONNS	      65536
+#define PH_ENGINE_DEFAULT_XLATES      65536
+#define PH_ENGINE_DEFAULT_FRAGS	      4096
+#define PH_ENGINE_DEFAULT_TICK_BUDGET 1024
+
 struct ph_engine_opts {
 	uint64_t seed[2];     /* keys the hashes and the random allocators */
 	uint32_t max_conns;   /* hard limit on connections; 0 = default */
 	uint32_t max_xlates;  /* hard limit on translations; 0 = default */
 	ph_emit_fn emit;      /* event sink; may be NULL */
 	void *emit_arg;
+	uint32_t max_frags;   /* datagrams in the fragment table; 0 = default */
+	uint32_t tick_budget; /* expiries per ph_engine_tick(); 0 = default */
 };
+
+/* ph_pkt_in.flags */
+#define PH_PKT_F_CSUM_PARTIAL 0x01 /* TCP/UDP checksum is CHECKSUM_PARTIAL
+				    * (NFQUEUE: NFQA_SKB_CSUMNOTREADY) */
 
 /* A packet handed to the engine.  data points at the IPv4 header. */
 struct ph_pkt_in {
@@ -54,12 +80,14 @@ struct ph_pkt_in {
 	size_t len;           /* bytes of packet */
 	uint16_t ifidx;       /* ingress interface: index in the policy */
 	uint64_t token;       /* caller's handle, echoed on release */
+	uint8_t flags;        /* PH_PKT_F_* */
 };
 
 struct ph_pkt_out {
 	uint8_t verdict;      /* enum ph_verdict */
 	uint16_t reason;      /* enum ph_reason when dropped */
-	uint16_t out_ifidx;   /* egress interface (policy index) if accepted */
+	uint16_t out_ifidx;   /* egress interface (policy index) if accepted;
+			       * PH_IF_NONE (0xffff): to the gateway itself */
 	bool modified;        /* data was rewritten */
 };
 
@@ -91,7 +119,132 @@ int ph_engine_process(struct ph_engine *eng, struct ph_pkt_in *pkt,
 /** Take the next packet released from hold; returns false when none. */
 bool ph_engine_release(struct ph_engine *eng, struct ph_pkt_released *rel);
 
-/** Expire idle state in bounded slices; call about once a second. */
-void ph_engine_tick(struct ph_engine *eng, ph_time_t now);
+/** Expire idle state in bounded slices; call about once a second.
+ * Returns the number of entries expired (at most opts.tick_budget). */
+unsigned ph_engine_tick(struct ph_engine *eng, ph_time_t now);
+
+/* --- counters ---------------------------------------------------------- */
+
+struct ph_engine_counters {
+	uint64_t pkts_in;         /* packets given to ph_engine_process() */
+	uint64_t pkts_accepted;   /* verdict ACCEPT (all kinds below) */
+	uint64_t pkts_dropped;    /* verdict DROP == sum of drops[] */
+	uint64_t pkts_held;       /* verdict HOLD */
+	uint64_t pkts_rewritten;  /* accepted and translated */
+	uint64_t pkts_to_box;     /* accepted for the gateway itself */
+	uint64_t pkts_released;   /* held packets handed back */
+	uint64_t bytes_in;
+	uint64_t drops[PH_R_MAX]; /* per drop reason */
+	uint64_t conns_built, conns_torn_down;
+	uint64_t xlates_built, xlates_torn_down;
+	uint64_t events;          /* events emitted */
+	uint64_t frags_full;      /* first fragments refused: table full */
+	uint32_t conns_in_use, conns_most_used, conns_max;
+	uint32_t xlates_in_use, xlates_most_used, xlates_max; /* dynamic */
+	uint32_t statics;         /* static translations in the policy */
+	uint32_t frags_in_use;
+};
+
+/** Snapshot of the engine's counters. */
+void ph_engine_counters(const struct ph_engine *eng,
+    struct ph_engine_counters *c);
+
+/** Number of events of PIX message id `id` emitted (0 if unknown). */
+uint64_t ph_engine_event_count(const struct ph_engine *eng, uint32_t id);
+
+/** Bytes of engine memory one connection costs (entry + hash buckets). */
+size_t ph_engine_conn_mem(void);
+
+/* --- show conn --------------------------------------------------------- */
+
+/* One connection as `show conn` prints it.  "Outside" is the
+ * lower-security side, "inside" the higher. */
+struct ph_conn_info {
+	uint32_t id;
+	uint8_t proto;
+	bool inbound;             /* opened from the outside */
+	const char *out_if;       /* lower-security interface name */
+	const char *in_if;        /* higher-security interface name */
+	uint32_t faddr;           /* foreign host as seen outside */
+	uint16_t fport;
+	uint32_t laddr;           /* local host, real */
+	uint16_t lport;
+	uint32_t gaddr;           /* local host, mapped (global) */
+	uint16_t gport;
+	uint64_t idle_sec, uptime_sec;
+	uint32_t timeout_sec;     /* idle timeout of its current class */
+	const char *tclass;       /* "tcp", "tcp-embryonic", "udp", ... */
+	uint64_t bytes;           /* both directions */
+	uint64_t bytes_out, bytes_in; /* from the inside / outside host */
+	uint64_t pkts_out, pkts_in;
+	char flags[16];           /* PIX flags: "UIO", "saA", "-" */
+};
+
+/**
+ * Iterate connections: start with *cursor = 0; each call fills *ci with
+ * the next live connection and returns true, or returns false at the end.
+ * The table may change between calls (entries are then skipped or seen
+ * once more, never read freed).  Strings point into the policy.
+ */
+bool ph_engine_conn_next(const struct ph_engine *eng, uint64_t *cursor,
+    ph_time_t now, struct ph_conn_info *ci);
+
+/* --- show xlate -------------------------------------------------------- */
+
+enum ph_xlate_info_kind {
+	PH_XI_STATIC = 0,     /* static (address or network) */
+	PH_XI_STATIC_PAT,     /* static tcp/udp (port redirection) */
+	PH_XI_DYNAMIC,        /* nat/global range */
+	PH_XI_PAT,            /* nat/global single address or interface */
+};
+
+struct ph_xlate_info {
+	uint8_t kind;             /* enum ph_xlate_info_kind */
+	uint8_t proto;            /* PAT: protocol */
+	const char *local_if, *global_if;
+	uint32_t laddr, gaddr, mask;
+	uint16_t lport, gport;
+	uint32_t nconns;          /* connections using it (dynamic) */
+	uint64_t idle_sec;        /* dynamic, unused: idle time; else 0 */
+	uint64_t uptime_sec;      /* dynamic: since built */
+};
+
+/** Iterate translations: statics of the policy first, then dynamic
+ * ones; same cursor rules as ph_engine_conn_next(). */
+bool ph_engine_xlate_next(const struct ph_engine *eng, uint64_t *cursor,
+    ph_time_t now, struct ph_xlate_info *xi);
+
+/* --- show access-list -------------------------------------------------- */
+
+/** Hit count of ACE slot `slot`: an ACE as written, numbered across all
+ * ACLs (policy aces[].ace_idx; ACL i's are acls[i].hit_base onwards). */
+uint64_t ph_engine_acl_hits(const struct ph_engine *eng, uint32_t slot);
+/** Hit count of conduit number `idx` as written (conduits[].ace_idx). */
+uint64_t ph_engine_conduit_hits(const struct ph_engine *eng, uint32_t idx);
+
+/* --- clear ------------------------------------------------------------- */
+
+/** `clear xlate`: remove every dynamic xlate and the connections using
+ * them ("Xlate Clear").  Returns the number of xlates removed. */
+unsigned ph_engine_clear_xlate(struct ph_engine *eng, ph_time_t now);
+/** `clear conn`: remove every connection.  Returns how many. */
+unsigned ph_engine_clear_conn(struct ph_engine *eng, ph_time_t now);
+
+/* --- PIX text layouts (src/core/show.c) -------------------------------- */
+
+/** "N in use, M most used".  Returns as snprintf. */
+int ph_show_count_line(uint32_t in_use, uint32_t most_used, char *buf,
+    size_t len);
+/** PIX 6 `show conn` line: "TCP out 192.168.10.11:80 in 10.0.0.11:2824
+ * idle 0:00:03 Bytes 2664 flags UIO"; detail adds interfaces, mapped
+ * address, uptime and timeout.  Returns as snprintf. */
+int ph_show_conn_line(const struct ph_conn_info *ci, bool detail, char *buf,
+    size_t len);
+/** PIX `show xlate` line: "Global 200.200.200.10 Local 172.16.7.80",
+ * "PAT Global 192.168.0.2(1024) Local 10.0.0.12(1297)"; detail gives
+ * "TCP PAT from inside:10.0.0.12/1297 to outside:192.168.0.2/1024 flags
+ * ri".  Returns as snprintf. */
+int ph_show_xlate_line(const struct ph_xlate_info *xi, bool detail,
+    char *buf, size_t len);
 
 #endif /* PINHOLE_ENGINE_H */
