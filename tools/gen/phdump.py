@@ -17,7 +17,9 @@ direction and every complete control message is printed on the line of the
 segment that completes it, so a message split across segments shows on the
 last one, and a call id rewritten across a split is checked as a whole.
 
-Line format (fields separated by one space):
+Output: a first line '# pcap link EN10MB, usec' (format, link type,
+timestamp precision), then one line per packet, fields separated by one
+space:
     N TIME PROTO SRC > DST details... csum=ok|bad(ip,tcp,...)
 
 Known limits: IPv4 only (other frames print as "non-ip ethertype 0x86dd");
@@ -570,8 +572,35 @@ class Dumper:
         return '%d %s %s %s csum=%s' % (n, t, body, extra, csum)
 
 
+LINKTYPE_NAMES = {LT_NULL: 'NULL', LT_EN10MB: 'EN10MB', LT_RAW: 'RAW',
+                  LT_LOOP: 'LOOP', LT_SLL: 'LINUX_SLL', LT_IPV4: 'IPV4',
+                  LT_SLL2: 'LINUX_SLL2'}
+
+
+def header(path):
+    """'# link EN10MB, usec': the capture's link type and precision (of
+    its first interface for pcapng)."""
+    with open(path, 'rb') as f:
+        head = f.read(24)
+    recs = read_capture(path)
+    if head[:4] == b'\x0a\x0d\x0d\x0a':
+        fmt = 'pcapng'
+        lt = recs[0].linktype if recs else None
+        digits = recs[0].digits if recs else 6
+    else:
+        fmt = 'pcap'
+        end = '<' if head[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') \
+            else '>'
+        lt = struct.unpack(end + 'I', head[20:24])[0] & 0x0fffffff
+        digits = 9 if head[:4] in (b'\x4d\x3c\xb2\xa1',
+                                   b'\xa1\xb2\x3c\x4d') else 6
+    return '# %s link %s, %s' % (fmt, LINKTYPE_NAMES.get(lt, str(lt)),
+                                 'nsec' if digits == 9 else 'usec')
+
+
 def dump(path, out=sys.stdout):
     d = Dumper()
+    out.write(header(path) + '\n')
     for n, rec in enumerate(read_capture(path), 1):
         out.write(d.line(n, rec) + '\n')
 
@@ -581,6 +610,7 @@ def summarize(path, out=sys.stdout):
     packets per protocol, checksum status, distinct source and destination
     endpoints, time span."""
     recs = read_capture(path)
+    out.write(header(path) + '\n')
     protos, bad, other = {}, 0, 0
     srcs, dsts = set(), set()
     for rec in recs:

@@ -429,7 +429,9 @@ class Knowledge:
         iface, n = w[1].rsplit('#', 1)
         key = (iface, int(n))
         verb = w[2]
-        if verb in ('accept', 'release'):
+        if verb in ('accept', 'release') and w[3] == 'to-gateway':
+            self.fates[key] = ('local',)
+        elif verb in ('accept', 'release'):
             oif, on = w[3].rsplit('#', 1)
             self.fates[key] = ('accept', oif, int(on), 'rewritten' in w[4:])
         elif verb in ('drop', 'release-drop'):
@@ -438,6 +440,8 @@ class Knowledge:
             self.fates[key] = (verb,)
 
     def delivery(self, sent):
+        """The Delivery of sent, None if it was dropped or taken by the
+        gateway itself; NeedPass if the run did not settle it."""
         fate = self.fates.get((sent.iface, sent.n))
         if fate is None or fate[0] == 'hold':
             raise NeedPass(sent)
@@ -906,8 +910,9 @@ def _declare(mod, s):
 
 def replay_args(mod, paths, workdir, final):
     """pinhole-replay arguments for a run over the written inputs."""
-    rules = os.path.join(mod.SCENARIO_DIR, getattr(mod, 'RULES', 'rules.conf'))
-    args = ['-f', os.path.normpath(rules),
+    # relative to the scenario directory, where pinhole-replay runs, so
+    # diagnostics name the rule file the same way on every machine
+    args = ['-f', getattr(mod, 'RULES', 'rules.conf'),
             '--seed', str(getattr(mod, 'SEED', 1))]
     for name, path in paths.items():
         if path is not None:
@@ -924,8 +929,9 @@ def replay_args(mod, paths, workdir, final):
 def _run_pass(replay, mod, paths, workdir):
     trace = os.path.join(workdir, 'trace')
     args = replay_args(mod, paths, workdir, False) + ['--trace', trace]
-    r = subprocess.run([replay] + args, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE, text=True)
+    r = subprocess.run([os.path.abspath(replay)] + args,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       text=True, cwd=mod.SCENARIO_DIR)
     if r.returncode != 0:
         raise ScenarioError('pinhole-replay failed (%d): %s' %
                             (r.returncode, r.stderr.strip()))
@@ -972,6 +978,7 @@ def build(mod, workdir, replay=None, max_passes=500, log=None):
 def cmd_scenario(a):
     mod = load_scenario(a.dir)
     os.makedirs(a.workdir, exist_ok=True)
+    a.workdir = os.path.abspath(a.workdir)
     log = (lambda m: sys.stderr.write('phgen: %s\n' % m)) if a.verbose \
         else None
     try:
