@@ -36,8 +36,8 @@ enum ph_diag_severity {
 /* One diagnostic.  Strings are owned by the ph_diags list. */
 struct ph_diag {
 	const char *file; /* as given in ph_parse_opts.filename */
-	uint32_t line;    /* 1-based; 0 = not about a line (command line) */
-	uint32_t col;     /* 1-based byte column; 0 = whole line */
+	uint32_t line;	  /* 1-based; 0 = not about a line (command line) */
+	uint32_t col;	  /* 1-based byte column; 0 = whole line */
 	uint8_t severity; /* enum ph_diag_severity */
 	const char *msg;  /* one line, no trailing newline */
 	const char *text; /* the source line, "" when line == 0 */
@@ -45,12 +45,12 @@ struct ph_diag {
 
 /* `-i HWID=IFNAME`: which Linux interface a PIX hardware id stands for. */
 struct ph_ifmap {
-	const char *hwid;       /* "ethernet0" */
+	const char *hwid;	/* "ethernet0" */
 	const char *linux_name; /* "eth1" */
 };
 
 struct ph_parse_opts {
-	const char *filename;        /* used in diagnostics; NULL: "<input>" */
+	const char *filename; /* used in diagnostics; NULL: "<input>" */
 	const struct ph_ifmap *ifmap;
 	size_t n_ifmap;
 };
@@ -67,8 +67,8 @@ struct ph_parse_opts {
  * -ENOMEM.  opts may be NULL.
  */
 int ph_policy_parse(const char *text, size_t len,
-    const struct ph_parse_opts *opts, struct ph_policy **out,
-    struct ph_diags **diags);
+		    const struct ph_parse_opts *opts, struct ph_policy **out,
+		    struct ph_diags **diags);
 
 /** Free a policy from ph_policy_parse(); NULL is a no-op. */
 void ph_policy_free(struct ph_policy *pol);

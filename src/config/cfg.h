@@ -35,10 +35,10 @@
 /* Hard limits: exceeding one is an error with a clear message. */
 #define PH_CFG_MAX_INPUT   (16u << 20) /* bytes of rule text */
 #define PH_CFG_MAX_LINES   1000000u    /* physical lines */
-#define PH_CFG_MAX_LINE    1024u       /* bytes per physical line */
-#define PH_CFG_MAX_TOKENS  128u        /* words per command */
-#define PH_CFG_MAX_CONT    8u          /* continuation lines per command */
-#define PH_CFG_MAX_ACES    65536u      /* ACEs as written, all ACLs */
+#define PH_CFG_MAX_LINE	   1024u       /* bytes per physical line */
+#define PH_CFG_MAX_TOKENS  128u	       /* words per command */
+#define PH_CFG_MAX_CONT	   8u	       /* continuation lines per command */
+#define PH_CFG_MAX_ACES	   65536u      /* ACEs as written, all ACLs */
 #define PH_CFG_MAX_EXPAND  262144u     /* compiled ACEs after expansion */
 #define PH_CFG_MAX_ITEMS   16384u      /* per kind: statics, nats, names.. */
 #define PH_CFG_MAX_MEMBERS 4096u       /* members of one object-group */
@@ -69,7 +69,7 @@ void sb_init(struct strbuf *sb);
 void sb_putc(struct strbuf *sb, char c);
 void sb_puts(struct strbuf *sb, const char *s);
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 char *sb_steal(struct strbuf *sb); /* NULL on oom; resets sb */
 void sb_free(struct strbuf *sb);
 
@@ -143,17 +143,17 @@ struct cfg_iface {
 	char *hwid;
 	char *name;
 	uint8_t security;
-	bool security_set;  /* ASA form: `security-level` given */
-	bool asa_form;      /* `interface X` / ` nameif` sub-mode */
-	bool is_default;    /* PIX default (snippet without nameif) */
+	bool security_set; /* ASA form: `security-level` given */
+	bool asa_form;	   /* `interface X` / ` nameif` sub-mode */
+	bool is_default;   /* PIX default (snippet without nameif) */
 	bool has_addr;
 	uint32_t addr, mask;
 	uint32_t mtu;
 	bool shutdown;
 	char linux_name[16];
-	struct cfg_pos pos;    /* the name */
-	struct cfg_pos hwpos;  /* the hardware id */
-	char **sub;            /* ASA form: other sub-mode lines (text) */
+	struct cfg_pos pos;   /* the name */
+	struct cfg_pos hwpos; /* the hardware id */
+	char **sub;	      /* ASA form: other sub-mode lines (text) */
 	size_t n_sub, cap_sub;
 };
 
@@ -169,7 +169,7 @@ struct cfg_hwline {
 struct cfg_ifattr {
 	struct cfg_ifref ifr;
 	uint32_t addr, mask; /* ip address */
-	uint32_t mtu;        /* mtu */
+	uint32_t mtu;	     /* mtu */
 	uint32_t line;
 };
 
@@ -191,14 +191,14 @@ enum cfg_addr_kind {
 struct cfg_addr {
 	uint8_t kind;
 	uint32_t addr, mask;
-	int32_t group;      /* CFG_A_GROUP: index into groups */
-	const char *name;   /* a `name` used for addr, or NULL */
+	int32_t group;	  /* CFG_A_GROUP: index into groups */
+	const char *name; /* a `name` used for addr, or NULL */
 };
 
 struct cfg_port {
-	uint8_t op;         /* enum ph_port_op */
+	uint8_t op; /* enum ph_port_op */
 	uint16_t lo, hi;
-	int32_t group;      /* service object-group, -1 none */
+	int32_t group; /* service object-group, -1 none */
 };
 
 enum cfg_group_type {
@@ -215,19 +215,19 @@ enum cfg_svc_proto {
 };
 
 struct cfg_member {
-	int32_t group;          /* group-object: index; -1 otherwise */
-	struct ph_prefix pfx;   /* network-object */
-	struct cfg_port port;   /* port-object */
-	int16_t value;          /* protocol-object / icmp-object */
-	char *text;             /* canonical sub-mode line */
+	int32_t group;	      /* group-object: index; -1 otherwise */
+	struct ph_prefix pfx; /* network-object */
+	struct cfg_port port; /* port-object */
+	int16_t value;	      /* protocol-object / icmp-object */
+	char *text;	      /* canonical sub-mode line */
 	bool is_desc;
 };
 
 struct cfg_group {
 	char *name;
-	uint8_t type;           /* enum cfg_group_type */
-	uint8_t svc;            /* enum cfg_svc_proto (service groups) */
-	char *head;             /* canonical `object-group ...` line */
+	uint8_t type; /* enum cfg_group_type */
+	uint8_t svc;  /* enum cfg_svc_proto (service groups) */
+	char *head;   /* canonical `object-group ...` line */
 	struct cfg_member *m;
 	size_t n, cap;
 	bool used;
@@ -237,9 +237,9 @@ struct cfg_group {
 /* One ACE as written (also used for conduits, dst first). */
 struct cfg_ace {
 	bool remark;
-	char *text;             /* canonical line */
+	char *text; /* canonical line */
 	uint8_t action;
-	int16_t proto;          /* PH_PROTO_ANY or 0..255 */
+	int16_t proto; /* PH_PROTO_ANY or 0..255 */
 	int32_t proto_group;
 	struct cfg_addr src, dst;
 	struct cfg_port sport, dport;
@@ -253,11 +253,11 @@ struct cfg_ace {
 
 struct cfg_acl {
 	char *name;
-	uint32_t *ace;          /* indexes into cfg.aces, final order */
+	uint32_t *ace; /* indexes into cfg.aces, final order */
 	size_t n, cap;
-	uint32_t n_shown;       /* ACEs (not remarks) */
-	bool applied;           /* access-group / nat / static / match */
-	struct cfg_pos pos;     /* first definition */
+	uint32_t n_shown;   /* ACEs (not remarks) */
+	bool applied;	    /* access-group / nat / static / match */
+	struct cfg_pos pos; /* first definition */
 };
 
 struct cfg_agroup {
@@ -271,7 +271,7 @@ struct cfg_agroup {
 struct cfg_nat {
 	struct cfg_ifref ifr;
 	uint32_t id;
-	char *acl;              /* NULL: prefix form */
+	char *acl; /* NULL: prefix form */
 	struct cfg_pos acl_pos, id_pos;
 	struct ph_prefix match;
 	bool outside, dns, norandomseq;
@@ -331,7 +331,7 @@ struct cfg_logging {
 	char *devid;
 	struct cfg_loghost hosts[PH_LOGHOSTS_MAX];
 	uint8_t n_hosts;
-	char **extra;           /* other logging lines kept (no effect) */
+	char **extra; /* other logging lines kept (no effect) */
 	size_t n_extra, cap_extra;
 };
 
@@ -354,9 +354,9 @@ enum cfg_match_kind {
 struct cfg_classmap {
 	char *name;
 	bool has_match;
-	uint8_t match;          /* enum cfg_match_kind */
-	uint8_t proto;          /* CFG_M_PORT: 6 or 17 */
-	uint16_t lo, hi;        /* CFG_M_PORT */
+	uint8_t match;	 /* enum cfg_match_kind */
+	uint8_t proto;	 /* CFG_M_PORT: 6 or 17 */
+	uint16_t lo, hi; /* CFG_M_PORT */
 	char *acl;
 	struct cfg_pos acl_pos;
 	char *match_text;
@@ -366,14 +366,14 @@ struct cfg_classmap {
 struct cfg_pclass {
 	char *name;
 	struct cfg_pos pos;
-	bool pptp;              /* `inspect pptp` */
-	char **lines;           /* sub-mode lines, canonical */
+	bool pptp;    /* `inspect pptp` */
+	char **lines; /* sub-mode lines, canonical */
 	size_t n, cap;
 };
 
 struct cfg_policymap {
 	char *name;
-	bool applied;           /* by service-policy, or the global default */
+	bool applied; /* by service-policy, or the global default */
 	struct cfg_pclass *cls;
 	size_t n, cap;
 	struct cfg_pos pos;
@@ -390,9 +390,9 @@ struct cfg_svcpolicy {
 /* The whole configuration as written: struct ph_policy_src. */
 struct ph_policy_src {
 	char version[PH_CFG_MAX_VERSION];
-	bool asa;               /* `ASA Version` */
+	bool asa; /* `ASA Version` */
 	char *hostname;
-	int names_state;        /* -1 not said, 0 `no names`, 1 `names` */
+	int names_state; /* -1 not said, 0 `no names`, 1 `names` */
 
 	struct cfg_iface *ifaces;
 	size_t n_ifaces, cap_ifaces;
@@ -426,7 +426,7 @@ struct ph_policy_src {
 	size_t n_routes, cap_routes;
 
 	uint32_t timeouts[PH_TO_MAX];
-	bool uauth_inactivity;  /* second uauth value given */
+	bool uauth_inactivity; /* second uauth value given */
 	uint32_t uauth_inact;
 	bool uauth_is_inactivity; /* the only uauth value is inactivity */
 
@@ -453,8 +453,8 @@ void cfg_src_free(struct ph_policy_src *src);
 struct ph_diags *diags_new(void);
 /* Add one record; text is the source line (copied, len bytes). */
 void diags_add(struct ph_diags *d, const char *file, uint32_t line,
-    uint32_t col, uint8_t sev, const char *msg, const char *text,
-    size_t textlen);
+	       uint32_t col, uint8_t sev, const char *msg, const char *text,
+	       size_t textlen);
 bool diags_oom(const struct ph_diags *d);
 void diags_sort(struct ph_diags *d);
 
@@ -469,21 +469,21 @@ struct cfg_held {
 
 enum cfg_mode {
 	MODE_TOP = 0,
-	MODE_IFACE,     /* ASA `interface X` */
+	MODE_IFACE, /* ASA `interface X` */
 	MODE_OBJGRP,
 	MODE_CLASSMAP,
 	MODE_POLICYMAP,
-	MODE_PCLASS,    /* `class X` inside a policy-map */
-	MODE_SKIP,      /* after a bad sub-mode opener: skip its lines */
+	MODE_PCLASS, /* `class X` inside a policy-map */
+	MODE_SKIP,   /* after a bad sub-mode opener: skip its lines */
 };
 
 struct cfg_parser {
 	struct ph_policy_src *src;
 	struct ph_diags *diags;
 	const char *file;
-	const char *text;       /* whole input */
+	const char *text; /* whole input */
 	size_t len;
-	uint32_t *line_off;     /* start offset of each physical line */
+	uint32_t *line_off; /* start offset of each physical line */
 	uint32_t n_lines;
 	size_t cap_off;
 	const struct ph_parse_opts *opts;
@@ -493,18 +493,18 @@ struct cfg_parser {
 	size_t ntok, pos;
 	char tokbuf[2 * PH_CFG_MAX_LINE * (PH_CFG_MAX_CONT + 1)];
 	size_t tb_len;
-	bool failed;            /* an error was reported for it */
-	bool negated;           /* it started with `no` */
-	uint32_t line;          /* its first physical line */
+	bool failed;		      /* an error was reported for it */
+	bool negated;		      /* it started with `no` */
+	uint32_t line;		      /* its first physical line */
 	size_t cont[PH_CFG_MAX_CONT]; /* first token of each continuation */
 	size_t n_cont;
-	size_t err_tok;         /* token of the first error, or (size_t)-1 */
-	bool trial;             /* hold diagnostics back (see run_pending) */
+	size_t err_tok; /* token of the first error, or (size_t)-1 */
+	bool trial;	/* hold diagnostics back (see run_pending) */
 	struct cfg_held held[8];
 	size_t n_held;
 
 	enum cfg_mode mode;
-	int32_t mode_obj;       /* index of the object the mode edits */
+	int32_t mode_obj; /* index of the object the mode edits */
 	int32_t mode_obj2;
 	bool oom;
 	bool too_many_diags;
@@ -513,14 +513,14 @@ struct cfg_parser {
 
 /* Report at a position; sev is enum ph_diag_severity. */
 void cfg_diag(struct cfg_parser *p, uint8_t sev, struct cfg_pos pos,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Report an error at token i of the command (end of line if past it). */
 void cfg_err(struct cfg_parser *p, size_t i, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 void cfg_note(struct cfg_parser *p, size_t i, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 void cfg_warn(struct cfg_parser *p, size_t i, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 /* Token access: the next token, or NULL at end. */
 const char *cfg_peek(struct cfg_parser *p);
@@ -536,7 +536,7 @@ int cfg_expect(struct cfg_parser *p, const char *kw);
 int cfg_word(struct cfg_parser *p, const char *what, const char **out);
 int cfg_name(struct cfg_parser *p, const char *what, char **out);
 int cfg_u32(struct cfg_parser *p, const char *what, uint32_t lo, uint32_t hi,
-    uint32_t *out);
+	    uint32_t *out);
 int cfg_ip(struct cfg_parser *p, uint32_t *out, const char **name);
 int cfg_ip_literal(struct cfg_parser *p, uint32_t *out);
 int cfg_mask(struct cfg_parser *p, uint32_t *out);
@@ -544,8 +544,7 @@ int cfg_net(struct cfg_parser *p, uint32_t *addr, uint32_t *mask);
 int cfg_port(struct cfg_parser *p, uint16_t *out);
 int cfg_portspec(struct cfg_parser *p, struct cfg_port *out);
 int cfg_level(struct cfg_parser *p, int8_t *out);
-int cfg_ifparen(struct cfg_parser *p, struct cfg_ifref *a,
-    struct cfg_ifref *b);
+int cfg_ifparen(struct cfg_parser *p, struct cfg_ifref *a, struct cfg_ifref *b);
 int cfg_ifname(struct cfg_parser *p, struct cfg_ifref *out);
 int cfg_end(struct cfg_parser *p);
 bool cfg_is_number(const char *s);
@@ -562,7 +561,7 @@ char *cfg_join(struct cfg_parser *p, size_t from);
 /* Formatting helpers shared by the families and the printer. */
 void fmt_ip(struct strbuf *sb, uint32_t a);
 void fmt_addr(struct strbuf *sb, const struct ph_policy_src *src,
-    const struct cfg_addr *a);
+	      const struct cfg_addr *a);
 /* Port operator and ports; proto (6, 17, else both) picks literals. */
 void fmt_port(struct strbuf *sb, const struct cfg_port *pt, int proto);
 void fmt_level(struct strbuf *sb, int lvl);
@@ -620,7 +619,7 @@ bool parse_mpf_sub(struct cfg_parser *p, const char *kw);
  * many words).
  */
 int cfg_lex_line(struct cfg_parser *p, const char *s, size_t len,
-    uint32_t lineno, size_t col0);
+		 uint32_t lineno, size_t col0);
 
 /* ---- parser.c / check.c / compile.c / print.c --------------------- */
 

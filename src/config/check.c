@@ -28,7 +28,7 @@ add_default_ifaces(struct cfg_parser *p)
 		const char *hw, *name;
 		uint8_t sec;
 	} defs[] = { { "ethernet0", "outside", 0 },
-		{ "ethernet1", "inside", 100 } };
+		     { "ethernet1", "inside", 100 } };
 	struct ph_policy_src *src = p->src;
 
 	for (size_t i = 0; i < src->n_ifaces; i++)
@@ -36,7 +36,7 @@ add_default_ifaces(struct cfg_parser *p)
 			return;
 	for (size_t i = 0; i < 2; i++) {
 		struct cfg_iface *ni = vec_grow(src->ifaces, &src->cap_ifaces,
-		    src->n_ifaces, sizeof(*ni));
+						src->n_ifaces, sizeof(*ni));
 
 		if (ni == NULL) {
 			p->oom = true;
@@ -81,7 +81,7 @@ map_linux(struct cfg_parser *p)
 	for (size_t i = 0; i < src->n_ifaces; i++)
 		if (valid_linux_name(src->ifaces[i].hwid))
 			strlcpy(src->ifaces[i].linux_name, src->ifaces[i].hwid,
-			    sizeof(src->ifaces[i].linux_name));
+				sizeof(src->ifaces[i].linux_name));
 	for (size_t m = 0; o && m < o->n_ifmap; m++) {
 		bool found = false;
 
@@ -91,13 +91,15 @@ map_linux(struct cfg_parser *p)
 			if (strcasecmp(f->hwid, o->ifmap[m].hwid) != 0)
 				continue;
 			strlcpy(f->linux_name, o->ifmap[m].linux_name,
-			    sizeof(f->linux_name));
+				sizeof(f->linux_name));
 			found = true;
 		}
 		if (!found)
-			cfg_diag(p, PH_DIAG_WARNING, no_pos, "-i %s=%s: no "
-			    "interface has hardware id '%s'", o->ifmap[m].hwid,
-			    o->ifmap[m].linux_name, o->ifmap[m].hwid);
+			cfg_diag(p, PH_DIAG_WARNING, no_pos,
+				 "-i %s=%s: no "
+				 "interface has hardware id '%s'",
+				 o->ifmap[m].hwid, o->ifmap[m].linux_name,
+				 o->ifmap[m].hwid);
 	}
 	for (size_t i = 0; i < src->n_ifaces; i++) {
 		const struct cfg_iface *a = &src->ifaces[i];
@@ -105,11 +107,12 @@ map_linux(struct cfg_parser *p)
 		for (size_t j = 0; a->name && a->linux_name[0] && j < i; j++) {
 			const struct cfg_iface *b = &src->ifaces[j];
 
-			if (b->name && strcmp(a->linux_name, b->linux_name) == 0)
+			if (b->name &&
+			    strcmp(a->linux_name, b->linux_name) == 0)
 				cfg_diag(p, PH_DIAG_ERROR, a->hwpos,
-				    "interfaces '%s' and '%s' both map to "
-				    "Linux interface '%s'", b->name, a->name,
-				    a->linux_name);
+					 "interfaces '%s' and '%s' both map to "
+					 "Linux interface '%s'",
+					 b->name, a->name, a->linux_name);
 		}
 	}
 }
@@ -151,8 +154,8 @@ resolve(struct cfg_parser *p, struct cfg_ifref *r, const char *what)
 	r->idx = iface_idx(p->src, r->name);
 	if (r->idx != PH_IF_NONE)
 		return true;
-	cfg_diag(p, PH_DIAG_ERROR, r->pos, "%s on unknown interface '%s'",
-	    what, r->name);
+	cfg_diag(p, PH_DIAG_ERROR, r->pos, "%s on unknown interface '%s'", what,
+		 r->name);
 	return false;
 }
 
@@ -174,10 +177,12 @@ check_ifattrs(struct cfg_parser *p)
 	}
 	for (size_t i = 0; i < src->n_mtu; i++)
 		if (resolve(p, &src->mtu[i].ifr, "mtu"))
-			iface_at(src, src->mtu[i].ifr.idx)->mtu = src->mtu[i].mtu;
+			iface_at(src, src->mtu[i].ifr.idx)->mtu =
+				src->mtu[i].mtu;
 	for (size_t i = 0; i < src->n_hw; i++)
 		for (size_t k = 0; k < src->n_ifaces; k++)
-			if (strcasecmp(src->ifaces[k].hwid, src->hw[i].hwid) == 0)
+			if (strcasecmp(src->ifaces[k].hwid, src->hw[i].hwid) ==
+			    0)
 				src->ifaces[k].shutdown = src->hw[i].shutdown;
 }
 
@@ -196,8 +201,10 @@ use_acl(struct cfg_parser *p, const char *name, struct cfg_pos pos)
 	int a = find_acl(p->src, name);
 
 	if (a < 0) {
-		cfg_diag(p, PH_DIAG_ERROR, pos, "access-list '%s' does not "
-		    "exist", name);
+		cfg_diag(p, PH_DIAG_ERROR, pos,
+			 "access-list '%s' does not "
+			 "exist",
+			 name);
 		return;
 	}
 	p->src->acls[a].applied = true;
@@ -214,18 +221,21 @@ check_agroups(struct cfg_parser *p)
 		use_acl(p, g->acl, g->acl_pos);
 		g->ifr.idx = iface_idx(src, g->ifr.name);
 		if (g->ifr.idx == PH_IF_NONE) {
-			cfg_diag(p, PH_DIAG_WARNING, g->ifr.pos, "interface "
-			    "'%s' has no nameif: access-group has no effect",
-			    g->ifr.name);
+			cfg_diag(p, PH_DIAG_WARNING, g->ifr.pos,
+				 "interface "
+				 "'%s' has no nameif: access-group has no "
+				 "effect",
+				 g->ifr.name);
 			continue;
 		}
 		for (size_t j = 0; j < i; j++) {
 			if (src->agroups[j].ifr.idx != g->ifr.idx)
 				continue;
-			cfg_diag(p, PH_DIAG_ERROR, g->ifr.pos, "interface '%s' "
-			    "already has access-group '%s' (line %u)",
-			    g->ifr.name, src->agroups[j].acl,
-			    src->agroups[j].line);
+			cfg_diag(p, PH_DIAG_ERROR, g->ifr.pos,
+				 "interface '%s' "
+				 "already has access-group '%s' (line %u)",
+				 g->ifr.name, src->agroups[j].acl,
+				 src->agroups[j].line);
 			break;
 		}
 	}
@@ -246,8 +256,10 @@ check_nat(struct cfg_parser *p)
 		for (size_t j = 0; !paired && j < src->n_globals; j++)
 			paired = src->globals[j].id == n->id;
 		if (!paired)
-			cfg_diag(p, PH_DIAG_WARNING, n->id_pos, "nat id %u has "
-			    "no global: it translates nothing", n->id);
+			cfg_diag(p, PH_DIAG_WARNING, n->id_pos,
+				 "nat id %u has "
+				 "no global: it translates nothing",
+				 n->id);
 	}
 	for (size_t i = 0; i < src->n_globals; i++) {
 		struct cfg_global *g = &src->globals[i];
@@ -257,20 +269,22 @@ check_nat(struct cfg_parser *p)
 		for (size_t j = 0; !paired && j < src->n_nats; j++)
 			paired = src->nats[j].id == g->id;
 		if (!paired)
-			cfg_diag(p, PH_DIAG_WARNING, g->id_pos, "global id %u has "
-			    "no nat: it is never used", g->id);
+			cfg_diag(p, PH_DIAG_WARNING, g->id_pos,
+				 "global id %u has "
+				 "no nat: it is never used",
+				 g->id);
 	}
 }
 
 static void
 static_range(const struct ph_policy_src *src, const struct cfg_static *s,
-    bool mapped, uint32_t *lo, uint32_t *hi)
+	     bool mapped, uint32_t *lo, uint32_t *hi)
 {
 	uint32_t a;
 
 	if (mapped && s->mapped_is_iface) {
 		const struct cfg_iface *f =
-		    iface_at((struct ph_policy_src *)src, s->mapped_if.idx);
+			iface_at((struct ph_policy_src *)src, s->mapped_if.idx);
 
 		a = f && f->has_addr ? f->addr : 0;
 		*lo = *hi = a;
@@ -283,7 +297,7 @@ static_range(const struct ph_policy_src *src, const struct cfg_static *s,
 
 static bool
 statics_clash(const struct ph_policy_src *src, const struct cfg_static *a,
-    const struct cfg_static *b, bool mapped)
+	      const struct cfg_static *b, bool mapped)
 {
 	uint32_t alo, ahi, blo, bhi;
 
@@ -291,11 +305,11 @@ statics_clash(const struct ph_policy_src *src, const struct cfg_static *a,
 		return false;
 	if (mapped && a->mapped_if.idx != b->mapped_if.idx)
 		return false;
-	if (!mapped && (a->real_if.idx != b->real_if.idx || a->proto ||
-	    b->proto))
+	if (!mapped &&
+	    (a->real_if.idx != b->real_if.idx || a->proto || b->proto))
 		return false;
-	if (mapped && a->proto && b->proto && (a->proto != b->proto ||
-	    a->mapped_port != b->mapped_port))
+	if (mapped && a->proto && b->proto &&
+	    (a->proto != b->proto || a->mapped_port != b->mapped_port))
 		return false;
 	static_range(src, a, mapped, &alo, &ahi);
 	static_range(src, b, mapped, &blo, &bhi);
@@ -322,15 +336,19 @@ check_statics(struct cfg_parser *p)
 			    o->mapped_if.idx == PH_IF_NONE)
 				continue;
 			if (statics_clash(src, o, s, true)) {
-				cfg_diag(p, PH_DIAG_ERROR, s->pos, "static "
-				    "overlaps the mapped addresses of the "
-				    "static at line %u", o->line);
+				cfg_diag(p, PH_DIAG_ERROR, s->pos,
+					 "static "
+					 "overlaps the mapped addresses of the "
+					 "static at line %u",
+					 o->line);
 				break;
 			}
 			if (statics_clash(src, o, s, false)) {
-				cfg_diag(p, PH_DIAG_ERROR, s->pos, "static "
-				    "overlaps the real addresses of the "
-				    "static at line %u", o->line);
+				cfg_diag(p, PH_DIAG_ERROR, s->pos,
+					 "static "
+					 "overlaps the real addresses of the "
+					 "static at line %u",
+					 o->line);
 				break;
 			}
 		}
@@ -359,11 +377,14 @@ check_misc_refs(struct cfg_parser *p)
 		for (size_t k = 0; k < src->n_pmaps; k++)
 			found |= strcmp(src->pmaps[k].name, sp->name) == 0;
 		if (!found)
-			cfg_diag(p, PH_DIAG_ERROR, sp->pos, "unknown policy-map "
-			    "'%s'", sp->name);
+			cfg_diag(p, PH_DIAG_ERROR, sp->pos,
+				 "unknown policy-map "
+				 "'%s'",
+				 sp->name);
 		if (sp->global && ++globals == 2)
-			cfg_diag(p, PH_DIAG_ERROR, sp->pos, "only one "
-			    "service-policy may be global");
+			cfg_diag(p, PH_DIAG_ERROR, sp->pos,
+				 "only one "
+				 "service-policy may be global");
 		if (!sp->global)
 			resolve(p, &sp->ifr, "service-policy");
 	}
@@ -387,22 +408,24 @@ check_pmaps(struct cfg_parser *p)
 	for (size_t k = 0; k < src->n_pmaps; k++) {
 		struct cfg_policymap *pm = &src->pmaps[k];
 
-		pm->applied = !other_global &&
-		    strcmp(pm->name, "global_policy") == 0;
+		pm->applied =
+			!other_global && strcmp(pm->name, "global_policy") == 0;
 		for (size_t i = 0; i < src->n_spols; i++) {
 			if (strcmp(src->spols[i].name, pm->name) != 0)
 				continue;
 			pm->applied = true;
 			if (!src->spols[i].global)
 				cfg_diag(p, PH_DIAG_NOTE, src->spols[i].pos,
-				    "service-policy on one interface: "
-				    "inspection applies on all interfaces on "
-				    "this platform");
+					 "service-policy on one interface: "
+					 "inspection applies on all interfaces "
+					 "on "
+					 "this platform");
 		}
 		if (!pm->applied)
-			cfg_diag(p, PH_DIAG_WARNING, pm->pos, "policy-map '%s' "
-			    "is not applied by any service-policy",
-			    pm->name);
+			cfg_diag(p, PH_DIAG_WARNING, pm->pos,
+				 "policy-map '%s' "
+				 "is not applied by any service-policy",
+				 pm->name);
 	}
 }
 
@@ -424,6 +447,6 @@ cfg_check(struct cfg_parser *p)
 	for (size_t i = 0; i < src->n_acls; i++)
 		if (!src->acls[i].applied)
 			cfg_diag(p, PH_DIAG_WARNING, src->acls[i].pos,
-			    "access-list '%s' is never applied",
-			    src->acls[i].name);
+				 "access-list '%s' is never applied",
+				 src->acls[i].name);
 }

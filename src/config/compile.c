@@ -29,17 +29,22 @@ struct flat {
 	int16_t *val;
 	size_t n, cap;
 	bool oom;
+	bool big; /* more than PH_CFG_MAX_EXPAND operands */
 };
 
 static void
 flat_add(struct flat *f, const struct ph_prefix *pfx,
-    const struct ph_portspec *port, int16_t val)
+	 const struct ph_portspec *port, int16_t val)
 {
 	size_t cap = f->cap;
 	void *a, *b, *c;
 
-	if (f->oom)
+	if (f->oom || f->big)
 		return;
+	if (f->n >= PH_CFG_MAX_EXPAND) {
+		f->big = true;
+		return;
+	}
 	if (f->n >= f->cap) {
 		cap = f->cap ? f->cap * 2 : 8;
 		a = realloc(f->pfx, cap * sizeof(*f->pfx));
@@ -106,7 +111,7 @@ flat_group(const struct ph_policy_src *src, int g, struct flat *f)
 
 static void
 flat_addr(const struct ph_policy_src *src, const struct cfg_addr *a,
-    struct flat *f)
+	  struct flat *f)
 {
 	struct ph_prefix pfx = { a->addr, a->mask };
 
@@ -118,7 +123,7 @@ flat_addr(const struct ph_policy_src *src, const struct cfg_addr *a,
 
 static void
 flat_port(const struct ph_policy_src *src, const struct cfg_port *p,
-    struct flat *f)
+	  struct flat *f)
 {
 	struct ph_portspec ps = { p->op, p->lo, p->hi };
 
@@ -136,11 +141,12 @@ struct out_aces {
 /* Expand one ACE as written into out; -1 on limit/oom (reported). */
 static int
 expand_ace(struct cfg_parser *p, const struct cfg_ace *e, uint32_t slot,
-    uint32_t line_no, struct out_aces *out)
+	   uint32_t line_no, struct out_aces *out)
 {
 	const struct ph_policy_src *src = p->src;
 	struct flat pr = { 0 }, s = { 0 }, sp = { 0 }, d = { 0 }, dp = { 0 };
 	struct flat ic = { 0 };
+	size_t total;
 	int rc = -1;
 
 	if (e->proto_group >= 0)
@@ -159,22 +165,32 @@ expand_ace(struct cfg_parser *p, const struct cfg_ace *e, uint32_t slot,
 		p->oom = true;
 		goto out;
 	}
-	for (size_t a = 0; a < pr.n; a++)
-	for (size_t b = 0; b < s.n; b++)
-	for (size_t c = 0; c < sp.n; c++)
-	for (size_t k = 0; k < d.n; k++)
-	for (size_t l = 0; l < dp.n; l++)
-	for (size_t m = 0; m < ic.n; m++) {
+	/* the cartesian product, walked as one mixed-radix counter */
+	total = 1;
+	for (size_t i = 0; i < 6 && total <= PH_CFG_MAX_EXPAND; i++)
+		total *= (size_t[]){ pr.n, s.n, sp.n, d.n, dp.n, ic.n }[i];
+	if (pr.big || s.big || sp.big || d.big || dp.big || ic.big ||
+	    total > PH_CFG_MAX_EXPAND || out->n + total > PH_CFG_MAX_EXPAND) {
+		struct cfg_pos pos = { e->line, 1 };
+
+		cfg_diag(p, PH_DIAG_ERROR, pos,
+			 "access lists expand to more than %u entries",
+			 PH_CFG_MAX_EXPAND);
+		goto out;
+	}
+	for (size_t i = 0; i < total; i++) {
+		size_t r = i, m = r % ic.n, l, k, c, b, a;
 		struct ph_ace *x;
-		bool ports = pr.val[a] == 6 || pr.val[a] == 17;
 
-		if (out->n >= PH_CFG_MAX_EXPAND) {
-			struct cfg_pos pos = { e->line, 1 };
-
-			cfg_diag(p, PH_DIAG_ERROR, pos, "access lists expand to "
-			    "more than %u entries", PH_CFG_MAX_EXPAND);
-			goto out;
-		}
+		r /= ic.n;
+		l = r % dp.n;
+		r /= dp.n;
+		k = r % d.n;
+		r /= d.n;
+		c = r % sp.n;
+		r /= sp.n;
+		b = r % s.n;
+		a = r / s.n;
 		x = vec_grow(out->a, &out->cap, out->n, sizeof(*x));
 		if (x == NULL) {
 			p->oom = true;
@@ -186,7 +202,7 @@ expand_ace(struct cfg_parser *p, const struct cfg_ace *e, uint32_t slot,
 		x->proto = pr.val[a] == 0 ? PH_PROTO_ANY : pr.val[a];
 		x->src = s.pfx[b];
 		x->dst = d.pfx[k];
-		if (ports) {
+		if (x->proto == 6 || x->proto == 17) {
 			x->sport = sp.port[c];
 			x->dport = dp.port[l];
 		}
@@ -246,7 +262,7 @@ compile_acls(struct cfg_parser *p, struct ph_policy *pol)
 	out.cap = 0;
 	for (size_t i = 0; i < src->n_conduits; i++)
 		if (expand_ace(p, &src->conduits[i], (uint32_t)i,
-		    (uint32_t)i + 1, &out) < 0)
+			       (uint32_t)i + 1, &out) < 0)
 			goto fail;
 	pol->conduits = out.a;
 	pol->n_conduits = out.n;
@@ -272,8 +288,8 @@ compile_ifaces(const struct ph_policy_src *src, struct ph_policy *pol)
 {
 	size_t n = 0;
 
-	pol->ifaces = calloc(src->n_ifaces ? src->n_ifaces : 1,
-	    sizeof(*pol->ifaces));
+	pol->ifaces =
+		calloc(src->n_ifaces ? src->n_ifaces : 1, sizeof(*pol->ifaces));
 	if (pol->ifaces == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < src->n_ifaces; i++) {
@@ -320,8 +336,9 @@ compile_nat(const struct ph_policy_src *src, struct ph_policy *pol)
 		o->mapped_if = s->mapped_if.idx;
 		o->proto = s->proto;
 		o->mapped_is_iface = s->mapped_is_iface;
-		o->mapped_addr = s->mapped_is_iface ?
-		    pol->ifaces[o->mapped_if].addr : s->mapped_addr;
+		o->mapped_addr = s->mapped_is_iface
+					 ? pol->ifaces[o->mapped_if].addr
+					 : s->mapped_addr;
 		o->real_addr = s->real_addr;
 		o->mask = s->acl ? 0xffffffffu : s->mask;
 		o->mapped_port = s->mapped_port;
@@ -370,8 +387,8 @@ compile_routes(const struct ph_policy_src *src, struct ph_policy *pol)
 {
 	size_t n = 0;
 
-	pol->routes = calloc(pol->n_ifaces + src->n_routes + 1,
-	    sizeof(*pol->routes));
+	pol->routes =
+		calloc(pol->n_ifaces + src->n_routes + 1, sizeof(*pol->routes));
 	if (pol->routes == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < pol->n_ifaces; i++) {
@@ -397,7 +414,7 @@ compile_routes(const struct ph_policy_src *src, struct ph_policy *pol)
 		size_t j = i;
 
 		while (j > 0 && cfg_mask_len(pol->routes[j - 1].dst.mask) <
-		    cfg_mask_len(r.dst.mask)) {
+					cfg_mask_len(r.dst.mask)) {
 			pol->routes[j] = pol->routes[j - 1];
 			j--;
 		}
@@ -409,7 +426,7 @@ compile_routes(const struct ph_policy_src *src, struct ph_policy *pol)
 
 static void
 pptp_port_add(struct cfg_parser *p, struct ph_inspect *in, uint32_t port,
-    uint32_t line)
+	      uint32_t line)
 {
 	for (uint8_t i = 0; i < in->n_pptp_ports; i++)
 		if (in->pptp_ports[i] == port)
@@ -417,8 +434,10 @@ pptp_port_add(struct cfg_parser *p, struct ph_inspect *in, uint32_t port,
 	if (in->n_pptp_ports >= PH_INSPECT_PORTS_MAX) {
 		struct cfg_pos pos = { line, 1 };
 
-		cfg_diag(p, PH_DIAG_ERROR, pos, "too many PPTP inspection "
-		    "ports (limit %d)", PH_INSPECT_PORTS_MAX);
+		cfg_diag(p, PH_DIAG_ERROR, pos,
+			 "too many PPTP inspection "
+			 "ports (limit %d)",
+			 PH_INSPECT_PORTS_MAX);
 		return;
 	}
 	in->pptp_ports[in->n_pptp_ports++] = (uint16_t)port;
@@ -438,7 +457,7 @@ pptp_port_del(struct ph_inspect *in, uint32_t lo, uint32_t hi)
 /* Ports a policy-map class inspects PPTP on. */
 static void
 class_ports(struct cfg_parser *p, const struct cfg_pclass *c,
-    struct ph_inspect *in)
+	    struct ph_inspect *in)
 {
 	const struct ph_policy_src *src = p->src;
 
@@ -475,8 +494,10 @@ compile_inspect(struct cfg_parser *p, struct ph_inspect *in)
 				pptp_port_del(in, f->lo[k], f->hi[k]);
 				continue;
 			}
-			for (uint32_t port = f->lo[k]; port <= f->hi[k] &&
-			    in->n_pptp_ports <= PH_INSPECT_PORTS_MAX; port++)
+			for (uint32_t port = f->lo[k];
+			     port <= f->hi[k] &&
+			     in->n_pptp_ports <= PH_INSPECT_PORTS_MAX;
+			     port++)
 				pptp_port_add(p, in, port, f->line);
 		}
 	}
@@ -507,8 +528,8 @@ compile_logging(const struct ph_policy_src *src, struct ph_policy *pol)
 	o->queue = l->queue;
 	o->asa_prefix = src->asa;
 	o->devid_kind = l->devid_kind;
-	o->devid_if = l->devid_kind == PH_DEVID_IPADDRESS ? l->devid_if.idx :
-	    PH_IF_NONE;
+	o->devid_if = l->devid_kind == PH_DEVID_IPADDRESS ? l->devid_if.idx
+							  : PH_IF_NONE;
 	if (l->devid)
 		strlcpy(o->devid, l->devid, sizeof(o->devid));
 	for (uint8_t i = 0; i < l->n_hosts; i++) {
@@ -538,8 +559,9 @@ cfg_compile(struct cfg_parser *p, struct ph_policy **out)
 	compile_inspect(p, &pol->inspect);
 	compile_logging(p->src, pol);
 	pol->permit_pptp = p->src->permit_pptp;
-	strlcpy(pol->hostname, p->src->hostname ? p->src->hostname :
-	    "pixfirewall", sizeof(pol->hostname));
+	strlcpy(pol->hostname,
+		p->src->hostname ? p->src->hostname : "pixfirewall",
+		sizeof(pol->hostname));
 	if (p->n_errors > 0) {
 		rc = -EINVAL;
 		goto fail;

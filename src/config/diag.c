@@ -50,7 +50,7 @@ copy_text(const char *text, size_t len)
 
 void
 diags_add(struct ph_diags *d, const char *file, uint32_t line, uint32_t col,
-    uint8_t sev, const char *msg, const char *text, size_t textlen)
+	  uint8_t sev, const char *msg, const char *text, size_t textlen)
 {
 	struct ph_diag *r;
 	struct ph_diag *nd;
@@ -93,7 +93,8 @@ diags_sort(struct ph_diags *d)
 		size_t j = i;
 
 		while (j > 0 && (d->d[j - 1].line > t.line ||
-		    (d->d[j - 1].line == t.line && d->d[j - 1].col > t.col))) {
+				 (d->d[j - 1].line == t.line &&
+				  d->d[j - 1].col > t.col))) {
 			d->d[j] = d->d[j - 1];
 			j--;
 		}
@@ -162,11 +163,11 @@ ph_diag_format(const struct ph_diag *d, char *buf, size_t len)
 	sb_init(&sb);
 	if (d->line == 0) {
 		sb_printf(&sb, "%s: %s: %s\n", d->file,
-		    ph_diag_severity_name(d->severity), d->msg);
+			  ph_diag_severity_name(d->severity), d->msg);
 	} else {
 		sb_printf(&sb, "%s:%u:%u: %s: %s\n%s\n", d->file, d->line,
-		    d->col, ph_diag_severity_name(d->severity), d->msg,
-		    d->text);
+			  d->col, ph_diag_severity_name(d->severity), d->msg,
+			  d->text);
 		/* caret under the column; keep tabs so it lines up */
 		size_t tl = strlen(d->text);
 

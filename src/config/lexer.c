@@ -21,8 +21,8 @@ is_blank(char c)
 }
 
 int
-cfg_lex_line(struct cfg_parser *p, const char *s, size_t len,
-    uint32_t lineno, size_t col0)
+cfg_lex_line(struct cfg_parser *p, const char *s, size_t len, uint32_t lineno,
+	     size_t col0)
 {
 	size_t i = col0;
 	int added = 0;
@@ -35,11 +35,12 @@ cfg_lex_line(struct cfg_parser *p, const char *s, size_t len,
 
 			if (c == '\0')
 				cfg_diag(p, PH_DIAG_ERROR, pos,
-				    "NUL byte in rule text");
+					 "NUL byte in rule text");
 			else
-				cfg_diag(p, PH_DIAG_ERROR, pos,
-				    "control character 0x%02x in rule text",
-				    c);
+				cfg_diag(
+					p, PH_DIAG_ERROR, pos,
+					"control character 0x%02x in rule text",
+					c);
 			return -1;
 		}
 	}
@@ -58,8 +59,8 @@ cfg_lex_line(struct cfg_parser *p, const char *s, size_t len,
 			struct cfg_pos pos = { lineno, (uint32_t)start + 1 };
 
 			cfg_diag(p, PH_DIAG_ERROR, pos,
-			    "too many words in one command (limit %u)",
-			    PH_CFG_MAX_TOKENS);
+				 "too many words in one command (limit %u)",
+				 PH_CFG_MAX_TOKENS);
 			return -1;
 		}
 		if (p->tb_len + (i - start) + 1 > sizeof(p->tokbuf)) {

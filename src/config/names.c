@@ -105,24 +105,15 @@ static const struct port_name port_pref[] = {
 #undef U
 
 static const char *const icmp_names[] = {
-	[0] = "echo-reply",
-	[3] = "unreachable",
-	[4] = "source-quench",
-	[5] = "redirect",
-	[6] = "alternate-address",
-	[8] = "echo",
-	[9] = "router-advertisement",
-	[10] = "router-solicitation",
-	[11] = "time-exceeded",
-	[12] = "parameter-problem",
-	[13] = "timestamp-request",
-	[14] = "timestamp-reply",
-	[15] = "information-request",
-	[16] = "information-reply",
-	[17] = "mask-request",
-	[18] = "mask-reply",
-	[30] = "traceroute",
-	[31] = "conversion-error",
+	[0] = "echo-reply",	      [3] = "unreachable",
+	[4] = "source-quench",	      [5] = "redirect",
+	[6] = "alternate-address",    [8] = "echo",
+	[9] = "router-advertisement", [10] = "router-solicitation",
+	[11] = "time-exceeded",	      [12] = "parameter-problem",
+	[13] = "timestamp-request",   [14] = "timestamp-reply",
+	[15] = "information-request", [16] = "information-reply",
+	[17] = "mask-request",	      [18] = "mask-reply",
+	[30] = "traceroute",	      [31] = "conversion-error",
 	[32] = "mobile-redirect",
 };
 
@@ -133,30 +124,21 @@ static const struct proto_name {
 	int proto;
 	bool print;
 } protos[] = {
-	{ "ah", 51, true },
-	{ "eigrp", 88, true },
-	{ "esp", 50, true },
-	{ "gre", 47, true },
-	{ "icmp", 1, true },
-	{ "icmp6", 58, true },
-	{ "igmp", 2, true },
-	{ "igrp", 9, true },
-	{ "ip", PH_PROTO_ANY, true },
-	{ "ipinip", 4, true },
-	{ "ipsec", 50, false },
-	{ "nos", 94, true },
-	{ "ospf", 89, true },
-	{ "pcp", 108, true },
-	{ "pim", 103, true },
-	{ "pptp", 47, false },
-	{ "snp", 109, true },
-	{ "tcp", 6, true },
+	{ "ah", 51, true },	      { "eigrp", 88, true },
+	{ "esp", 50, true },	      { "gre", 47, true },
+	{ "icmp", 1, true },	      { "icmp6", 58, true },
+	{ "igmp", 2, true },	      { "igrp", 9, true },
+	{ "ip", PH_PROTO_ANY, true }, { "ipinip", 4, true },
+	{ "ipsec", 50, false },	      { "nos", 94, true },
+	{ "ospf", 89, true },	      { "pcp", 108, true },
+	{ "pim", 103, true },	      { "pptp", 47, false },
+	{ "snp", 109, true },	      { "tcp", 6, true },
 	{ "udp", 17, true },
 };
 
 static const char *const levels[] = {
-	"emergencies", "alerts", "critical", "errors",
-	"warnings", "notifications", "informational", "debugging",
+	"emergencies", "alerts",	"critical",	 "errors",
+	"warnings",    "notifications", "informational", "debugging",
 };
 
 int
@@ -171,8 +153,9 @@ ph_names_port(const char *s)
 const char *
 ph_names_port_str(uint16_t port, int proto)
 {
-	uint8_t want = proto == 6 ? PH_NAMES_TCP :
-	    proto == 17 ? PH_NAMES_UDP : (PH_NAMES_TCP | PH_NAMES_UDP);
+	uint8_t want = proto == 6    ? PH_NAMES_TCP
+		       : proto == 17 ? PH_NAMES_UDP
+				     : (PH_NAMES_TCP | PH_NAMES_UDP);
 
 	for (size_t i = 0; i < sizeof(port_pref) / sizeof(port_pref[0]); i++)
 		if (port_pref[i].port == port &&

@@ -22,8 +22,10 @@
 #define REMARK_MAX 100
 
 static const char *const gtype_names[] = {
-	[CFG_G_NETWORK] = "network", [CFG_G_SERVICE] = "service",
-	[CFG_G_PROTOCOL] = "protocol", [CFG_G_ICMP] = "icmp-type",
+	[CFG_G_NETWORK] = "network",
+	[CFG_G_SERVICE] = "service",
+	[CFG_G_PROTOCOL] = "protocol",
+	[CFG_G_ICMP] = "icmp-type",
 };
 
 static int
@@ -52,8 +54,8 @@ group_ref(struct cfg_parser *p, uint8_t type)
 	}
 	if (p->src->groups[g].type != type) {
 		cfg_err(p, at, "object-group '%s' is a %s group, expected %s",
-		    name, gtype_names[p->src->groups[g].type],
-		    gtype_names[type]);
+			name, gtype_names[p->src->groups[g].type],
+			gtype_names[type]);
 		return -1;
 	}
 	p->src->groups[g].used = true;
@@ -99,20 +101,21 @@ parse_addr(struct cfg_parser *p, struct cfg_addr *a)
 		return a->group < 0 ? -1 : 0;
 	}
 	if (cfg_accept(p, "interface")) {
-		cfg_err(p, at, "'interface' as an ACL address is not supported");
+		cfg_err(p, at,
+			"'interface' as an ACL address is not supported");
 		return -1;
 	}
 	if (cfg_ip(p, &a->addr, &a->name) < 0 || cfg_mask(p, &a->mask) < 0)
 		return -1;
 	if (a->addr & ~a->mask) {
 		cfg_err(p, at, "address %s has bits outside netmask %s",
-		    p->tok[at].s, p->tok[at + 1].s);
+			p->tok[at].s, p->tok[at + 1].s);
 		return -1;
 	}
 	/* PIX prints a /32 as `host` and 0/0 as `any` */
-	a->kind = a->mask == 0xffffffffu ? CFG_A_HOST :
-	    a->mask == 0 && a->addr == 0 && a->name == NULL ? CFG_A_ANY :
-	    CFG_A_NET;
+	a->kind = a->mask == 0xffffffffu			    ? CFG_A_HOST
+		  : a->mask == 0 && a->addr == 0 && a->name == NULL ? CFG_A_ANY
+								    : CFG_A_NET;
 	return 0;
 }
 
@@ -146,8 +149,9 @@ parse_ports(struct cfg_parser *p, struct cfg_ace *e, struct cfg_port *pt)
 		if (pt->group < 0)
 			return -1;
 		if (!proto_has_ports(p->src, e)) {
-			cfg_err(p, p->pos - 2, "service object-group needs "
-			    "protocol tcp or udp");
+			cfg_err(p, p->pos - 2,
+				"service object-group needs "
+				"protocol tcp or udp");
 			return -1;
 		}
 		return 0;
@@ -156,8 +160,8 @@ parse_ports(struct cfg_parser *p, struct cfg_ace *e, struct cfg_port *pt)
 		return -1;
 	if (pt->op != PH_PORT_ANY && !proto_has_ports(p->src, e)) {
 		cfg_err(p, p->pos - (pt->op == PH_PORT_RANGE ? 3 : 2),
-		    "port operator '%s' needs protocol tcp or udp",
-		    p->tok[p->pos - (pt->op == PH_PORT_RANGE ? 3 : 2)].s);
+			"port operator '%s' needs protocol tcp or udp",
+			p->tok[p->pos - (pt->op == PH_PORT_RANGE ? 3 : 2)].s);
 		return -1;
 	}
 	pt->group = -1;
@@ -255,13 +259,13 @@ parse_log(struct cfg_parser *p, struct cfg_ace *e)
 
 static void
 fmt_proto(struct strbuf *sb, const struct ph_policy_src *src,
-    const struct cfg_ace *e)
+	  const struct cfg_ace *e)
 {
 	const char *n;
 
 	if (e->proto_group >= 0) {
 		sb_printf(sb, "object-group %s",
-		    src->groups[e->proto_group].name);
+			  src->groups[e->proto_group].name);
 		return;
 	}
 	n = ph_names_proto_str(e->proto);
@@ -273,7 +277,7 @@ fmt_proto(struct strbuf *sb, const struct ph_policy_src *src,
 
 static void
 fmt_ports(struct strbuf *sb, const struct ph_policy_src *src,
-    const struct cfg_ace *e, const struct cfg_port *pt)
+	  const struct cfg_ace *e, const struct cfg_port *pt)
 {
 	if (pt->group >= 0) {
 		sb_printf(sb, " object-group %s", src->groups[pt->group].name);
@@ -286,7 +290,7 @@ fmt_ports(struct strbuf *sb, const struct ph_policy_src *src,
 /* Canonical text of an ACE after `access-list ID` / `conduit`. */
 static void
 fmt_ace_body(struct strbuf *sb, const struct ph_policy_src *src,
-    const struct cfg_ace *e, bool conduit)
+	     const struct cfg_ace *e, bool conduit)
 {
 	const struct cfg_addr *first = conduit ? &e->dst : &e->src;
 	const struct cfg_addr *second = conduit ? &e->src : &e->dst;
@@ -303,7 +307,7 @@ fmt_ace_body(struct strbuf *sb, const struct ph_policy_src *src,
 	fmt_ports(sb, src, e, p2);
 	if (e->icmp_group >= 0) {
 		sb_printf(sb, " object-group %s",
-		    src->groups[e->icmp_group].name);
+			  src->groups[e->icmp_group].name);
 	} else if (e->icmp_type != PH_ICMP_ANY) {
 		const char *n = ph_names_icmp_str(e->icmp_type);
 
@@ -348,8 +352,10 @@ parse_ace_body(struct cfg_parser *p, struct cfg_ace *e, bool conduit)
 	else {
 		t = cfg_peek(p);
 		if (t)
-			cfg_err(p, p->pos, "expected 'permit' or 'deny', "
-			    "found '%s'", t);
+			cfg_err(p, p->pos,
+				"expected 'permit' or 'deny', "
+				"found '%s'",
+				t);
 		else
 			cfg_err(p, p->pos, "missing 'permit' or 'deny'");
 		return -1;
@@ -373,7 +379,7 @@ parse_ace_body(struct cfg_parser *p, struct cfg_ace *e, bool conduit)
 		return -1;
 	t = cfg_peek(p);
 	if (t && (strcasecmp(t, "time-range") == 0 ||
-	    strcasecmp(t, "inactive") == 0)) {
+		  strcasecmp(t, "inactive") == 0)) {
 		cfg_err(p, p->pos, "'%s' is not supported", t);
 		return -1;
 	}
@@ -391,7 +397,7 @@ acl_find_or_add(struct cfg_parser *p, const char *name, size_t at)
 			return (int)i;
 	if (src->n_acls >= PH_CFG_MAX_ITEMS) {
 		cfg_err(p, at, "too many access lists (limit %u)",
-		    PH_CFG_MAX_ITEMS);
+			PH_CFG_MAX_ITEMS);
 		return -1;
 	}
 	na = vec_grow(src->acls, &src->cap_acls, src->n_acls, sizeof(*na));
@@ -411,8 +417,8 @@ acl_find_or_add(struct cfg_parser *p, const char *name, size_t at)
 
 /* Append an ACE (text already set) at 1-based line `where` (0 = end). */
 static void
-acl_insert(struct cfg_parser *p, const char *name, size_t at,
-    struct cfg_ace *e, uint32_t where)
+acl_insert(struct cfg_parser *p, const char *name, size_t at, struct cfg_ace *e,
+	   uint32_t where)
 {
 	struct ph_policy_src *src = p->src;
 	struct cfg_ace *ne;
@@ -422,7 +428,7 @@ acl_insert(struct cfg_parser *p, const char *name, size_t at,
 
 	if (src->n_aces >= PH_CFG_MAX_ACES) {
 		cfg_err(p, 0, "too many access-list entries (limit %u)",
-		    PH_CFG_MAX_ACES);
+			PH_CFG_MAX_ACES);
 		goto out;
 	}
 	a = acl_find_or_add(p, name, at);
@@ -442,7 +448,7 @@ acl_insert(struct cfg_parser *p, const char *name, size_t at,
 	if (where == 0 || where > acl->n)
 		where = (uint32_t)acl->n + 1;
 	memmove(&acl->ace[where], &acl->ace[where - 1],
-	    (acl->n - (where - 1)) * sizeof(*acl->ace));
+		(acl->n - (where - 1)) * sizeof(*acl->ace));
 	acl->ace[where - 1] = (uint32_t)src->n_aces;
 	acl->n++;
 	if (!e->remark)
@@ -475,8 +481,9 @@ acl_misc(struct cfg_parser *p, const char *id)
 			return;
 	}
 	cfg_keep(p, SEC_ACL, cfg_join(p, 0));
-	cfg_note(p, 0, "this access-list option has no effect on this "
-	    "platform");
+	cfg_note(p, 0,
+		 "this access-list option has no effect on this "
+		 "platform");
 }
 
 /* `access-list ID [extended] [line N] permit|deny ...` / `... remark` */
@@ -501,7 +508,7 @@ parse_access_list(struct cfg_parser *p)
 	}
 	if (strlen(id) >= PH_NAME_MAX) {
 		cfg_err(p, id_at, "access-list name too long (limit %d)",
-		    PH_NAME_MAX - 1);
+			PH_NAME_MAX - 1);
 		return;
 	}
 	if (cfg_accept(p, "line") &&
@@ -523,7 +530,7 @@ parse_access_list(struct cfg_parser *p)
 		}
 		if (strlen(text) > REMARK_MAX) {
 			cfg_err(p, p->pos, "remark longer than %d characters",
-			    REMARK_MAX);
+				REMARK_MAX);
 			free(text);
 			sb_free(&sb);
 			return;
@@ -575,7 +582,7 @@ parse_conduit(struct cfg_parser *p)
 		return;
 	}
 	ne = vec_grow(src->conduits, &src->cap_conduits, src->n_conduits,
-	    sizeof(*ne));
+		      sizeof(*ne));
 	if (ne == NULL) {
 		p->oom = true;
 		return;
@@ -606,8 +613,9 @@ parse_access_group(struct cfg_parser *p)
 	if (cfg_name(p, "access-list name", &g.acl) < 0)
 		return;
 	if (cfg_accept(p, "out")) {
-		cfg_err(p, p->pos - 1, "'access-group ... out' is not "
-		    "supported: ACLs apply inbound, as on PIX 6");
+		cfg_err(p, p->pos - 1,
+			"'access-group ... out' is not "
+			"supported: ACLs apply inbound, as on PIX 6");
 		goto out;
 	}
 	if (cfg_expect(p, "in") < 0 || cfg_expect(p, "interface") < 0 ||
@@ -621,7 +629,7 @@ parse_access_group(struct cfg_parser *p)
 		goto out;
 	}
 	ng = vec_grow(src->agroups, &src->cap_agroups, src->n_agroups,
-	    sizeof(*ng));
+		      sizeof(*ng));
 	if (ng == NULL) {
 		p->oom = true;
 		goto out;
@@ -629,7 +637,7 @@ parse_access_group(struct cfg_parser *p)
 	src->agroups = ng;
 	sb_init(&sb);
 	sb_printf(&sb, "access-group %s in interface %s%s", g.acl, g.ifr.name,
-	    puo ? " per-user-override" : "");
+		  puo ? " per-user-override" : "");
 	g.text = sb_steal(&sb);
 	if (g.text == NULL) {
 		p->oom = true;
@@ -638,8 +646,9 @@ parse_access_group(struct cfg_parser *p)
 	g.line = p->line;
 	src->agroups[src->n_agroups++] = g;
 	if (puo)
-		cfg_note(p, p->ntok - 1, "'per-user-override': no effect on "
-		    "this platform");
+		cfg_note(p, p->ntok - 1,
+			 "'per-user-override': no effect on "
+			 "this platform");
 	return;
 out:
 	free(g.acl);
@@ -680,8 +689,9 @@ parse_object_group(struct cfg_parser *p)
 		else if (cfg_accept(p, "tcp-udp"))
 			svc = CFG_SVC_TCPUDP;
 		else {
-			cfg_err(p, p->pos, "service object-group needs tcp, "
-			    "udp or tcp-udp");
+			cfg_err(p, p->pos,
+				"service object-group needs tcp, "
+				"udp or tcp-udp");
 			goto out;
 		}
 	}
@@ -690,9 +700,10 @@ parse_object_group(struct cfg_parser *p)
 	g = find_group(src, name);
 	if (g >= 0) {
 		if (src->groups[g].type != type || src->groups[g].svc != svc) {
-			cfg_err(p, name_at, "object-group '%s' already "
-			    "defined with another type (line %u)", name,
-			    src->groups[g].pos.line);
+			cfg_err(p, name_at,
+				"object-group '%s' already "
+				"defined with another type (line %u)",
+				name, src->groups[g].pos.line);
 			goto out;
 		}
 		free(name);
@@ -705,7 +716,7 @@ parse_object_group(struct cfg_parser *p)
 		goto out;
 	}
 	ng = vec_grow(src->groups, &src->cap_groups, src->n_groups,
-	    sizeof(*ng));
+		      sizeof(*ng));
 	if (ng == NULL) {
 		p->oom = true;
 		goto out;
@@ -716,8 +727,10 @@ parse_object_group(struct cfg_parser *p)
 	sb_init(&sb);
 	sb_printf(&sb, "object-group %s %s", gtype_names[type], name);
 	if (svc)
-		sb_printf(&sb, " %s", svc == CFG_SVC_TCP ? "tcp" :
-		    svc == CFG_SVC_UDP ? "udp" : "tcp-udp");
+		sb_printf(&sb, " %s",
+			  svc == CFG_SVC_TCP   ? "tcp"
+			  : svc == CFG_SVC_UDP ? "udp"
+					       : "tcp-udp");
 	ng->head = sb_steal(&sb);
 	if (ng->head == NULL) {
 		p->oom = true;
@@ -736,8 +749,7 @@ out:
 
 /* Does group `from` contain group `target`, directly or nested? */
 static bool
-group_reaches(const struct ph_policy_src *src, int from, int target,
-    int depth)
+group_reaches(const struct ph_policy_src *src, int from, int target, int depth)
 {
 	const struct cfg_group *g = &src->groups[from];
 
@@ -754,7 +766,7 @@ group_reaches(const struct ph_policy_src *src, int from, int target,
 
 static int
 member_parse(struct cfg_parser *p, struct cfg_group *g, const char *kw,
-    struct cfg_member *m, struct strbuf *sb)
+	     struct cfg_member *m, struct strbuf *sb)
 {
 	static const char *const want[] = {
 		[CFG_G_NETWORK] = "network-object",
@@ -783,13 +795,18 @@ member_parse(struct cfg_parser *p, struct cfg_group *g, const char *kw,
 		if (r < 0)
 			return -1;
 		if (group_reaches(p->src, r, (int)(g - p->src->groups), 0)) {
-			cfg_err(p, at, "object-group '%s' would contain "
-			    "itself", p->tok[at].s);
+			cfg_err(p, at,
+				"object-group '%s' would contain "
+				"itself",
+				p->tok[at].s);
 			return -1;
 		}
-		if (g->type == CFG_G_SERVICE && p->src->groups[r].svc != g->svc) {
-			cfg_err(p, at, "object-group '%s' has another "
-			    "protocol", p->tok[at].s);
+		if (g->type == CFG_G_SERVICE &&
+		    p->src->groups[r].svc != g->svc) {
+			cfg_err(p, at,
+				"object-group '%s' has another "
+				"protocol",
+				p->tok[at].s);
 			return -1;
 		}
 		m->group = r;
@@ -798,7 +815,7 @@ member_parse(struct cfg_parser *p, struct cfg_group *g, const char *kw,
 	}
 	if (strcmp(kw, want[g->type]) != 0) {
 		cfg_err(p, at - 1, "'%s' does not belong in a %s object-group",
-		    kw, gtype_names[g->type]);
+			kw, gtype_names[g->type]);
 		return -1;
 	}
 	sb_printf(sb, " %s ", kw);
@@ -812,9 +829,11 @@ member_parse(struct cfg_parser *p, struct cfg_group *g, const char *kw,
 			if (cfg_ip(p, &a.addr, &a.name) < 0)
 				return -1;
 		} else {
-			if (cfg_peek(p) && strcasecmp(cfg_peek(p), "any") == 0) {
-				cfg_err(p, p->pos, "use 0.0.0.0 0.0.0.0 for "
-				    "any in a network object");
+			if (cfg_peek(p) &&
+			    strcasecmp(cfg_peek(p), "any") == 0) {
+				cfg_err(p, p->pos,
+					"use 0.0.0.0 0.0.0.0 for "
+					"any in a network object");
 				return -1;
 			}
 			a.kind = CFG_A_NET;
@@ -822,9 +841,10 @@ member_parse(struct cfg_parser *p, struct cfg_group *g, const char *kw,
 			    cfg_mask(p, &a.mask) < 0)
 				return -1;
 			if (a.addr & ~a.mask) {
-				cfg_err(p, at, "address %s has bits outside "
-				    "netmask %s", p->tok[at].s,
-				    p->tok[at + 1].s);
+				cfg_err(p, at,
+					"address %s has bits outside "
+					"netmask %s",
+					p->tok[at].s, p->tok[at + 1].s);
 				return -1;
 			}
 			if (a.mask == 0xffffffffu)
@@ -842,8 +862,10 @@ member_parse(struct cfg_parser *p, struct cfg_group *g, const char *kw,
 			cfg_err(p, at, "port-object needs 'eq' or 'range'");
 			return -1;
 		}
-		fmt_port(sb, &m->port, g->svc == CFG_SVC_TCP ? 6 :
-		    g->svc == CFG_SVC_UDP ? 17 : 0);
+		fmt_port(sb, &m->port,
+			 g->svc == CFG_SVC_TCP	 ? 6
+			 : g->svc == CFG_SVC_UDP ? 17
+						 : 0);
 		break;
 	case CFG_G_PROTOCOL:
 		if (parse_proto(p, &tmp) < 0)
@@ -882,8 +904,10 @@ parse_objgrp_sub(struct cfg_parser *p, const char *kw)
 		return;
 	}
 	if (g->n >= PH_CFG_MAX_MEMBERS) {
-		cfg_err(p, 0, "too many members in object-group '%s' "
-		    "(limit %u)", g->name, PH_CFG_MAX_MEMBERS);
+		cfg_err(p, 0,
+			"too many members in object-group '%s' "
+			"(limit %u)",
+			g->name, PH_CFG_MAX_MEMBERS);
 		return;
 	}
 	sb_init(&sb);

@@ -16,15 +16,17 @@
 
 /* Speeds of the PIX 6 `interface HWID SPEED` form (no effect here). */
 static const char *const speeds[] = {
-	"1000auto", "1000basesx", "1000full", "1000sxfull", "100basetx",
-	"100full", "10baset", "10full", "aui", "auto", "bnc",
+	"1000auto",  "1000basesx", "1000full", "1000sxfull",
+	"100basetx", "100full",	   "10baset",  "10full",
+	"aui",	     "auto",	   "bnc",
 };
 
 static int
 find_iface_name(const struct ph_policy_src *src, const char *name)
 {
 	for (size_t i = 0; i < src->n_ifaces; i++)
-		if (src->ifaces[i].name && strcmp(src->ifaces[i].name, name) == 0)
+		if (src->ifaces[i].name &&
+		    strcmp(src->ifaces[i].name, name) == 0)
 			return (int)i;
 	return -1;
 }
@@ -50,7 +52,7 @@ iface_new(struct cfg_parser *p, size_t hw_tok)
 		return NULL;
 	}
 	ni = vec_grow(src->ifaces, &src->cap_ifaces, src->n_ifaces,
-	    sizeof(*ni));
+		      sizeof(*ni));
 	if (ni == NULL) {
 		p->oom = true;
 		return NULL;
@@ -70,7 +72,7 @@ check_new_name(struct cfg_parser *p, const char *name, size_t at, int self)
 
 	if (other >= 0 && other != self) {
 		cfg_err(p, at, "duplicate interface name '%s' (line %u)", name,
-		    p->src->ifaces[other].pos.line);
+			p->src->ifaces[other].pos.line);
 		return -1;
 	}
 	return 0;
@@ -97,13 +99,15 @@ parse_nameif(struct cfg_parser *p)
 		goto out_name;
 	if (strncasecmp(sec, "security", 8) != 0 ||
 	    cfg_parse_u32(sec + 8, 0, 0xffffffffu, &level) < 0) {
-		cfg_err(p, sec_at, "bad security level '%s': expected "
-		    "securityN", sec);
+		cfg_err(p, sec_at,
+			"bad security level '%s': expected "
+			"securityN",
+			sec);
 		goto out_name;
 	}
 	if (level > 100) {
 		cfg_err(p, sec_at, "security level %u out of range (0-100)",
-		    level);
+			level);
 		goto out_name;
 	}
 	if (cfg_end(p) < 0 || check_new_name(p, name, name_at, -1) < 0)
@@ -111,7 +115,7 @@ parse_nameif(struct cfg_parser *p)
 	other = find_iface_hw(p->src, hw);
 	if (other >= 0) {
 		cfg_err(p, hw_at, "duplicate hardware id '%s' (line %u)", hw,
-		    p->src->ifaces[other].hwpos.line);
+			p->src->ifaces[other].hwpos.line);
 		goto out_name;
 	}
 	if (strlen(hw) >= PH_NAME_MAX) {
@@ -138,8 +142,10 @@ parse_interface_asa(struct cfg_parser *p, const char *hw, size_t hw_at)
 	struct cfg_iface *ni;
 
 	if (i >= 0 && !p->src->ifaces[i].asa_form) {
-		cfg_err(p, hw_at, "hardware id '%s' already named by nameif "
-		    "(line %u)", hw, p->src->ifaces[i].hwpos.line);
+		cfg_err(p, hw_at,
+			"hardware id '%s' already named by nameif "
+			"(line %u)",
+			hw, p->src->ifaces[i].hwpos.line);
 		return;
 	}
 	if (i < 0) {
@@ -215,8 +221,10 @@ parse_interface(struct cfg_parser *p)
 	}
 	src->n_hw++;
 	if (known)
-		cfg_note(p, speed_at, "interface speed '%s': no effect on this "
-		    "platform", known);
+		cfg_note(p, speed_at,
+			 "interface speed '%s': no effect on this "
+			 "platform",
+			 known);
 }
 
 static void
@@ -321,8 +329,10 @@ parse_iface_sub(struct cfg_parser *p, const char *kw)
 	} else {
 		/* speed, duplex, description, management-only */
 		if (p->negated) {
-			cfg_err(p, 0, "'no %s' is not supported in a rule "
-			    "file", kw);
+			cfg_err(p, 0,
+				"'no %s' is not supported in a rule "
+				"file",
+				kw);
 			return;
 		}
 		if (strcmp(kw, "description") != 0 &&
@@ -338,13 +348,13 @@ parse_iface_sub(struct cfg_parser *p, const char *kw)
 
 static int
 ifattr_push(struct cfg_parser *p, struct cfg_ifattr **arr, size_t *n,
-    size_t *cap, const struct cfg_ifattr *a)
+	    size_t *cap, const struct cfg_ifattr *a)
 {
 	struct cfg_ifattr *na;
 
 	if (*n >= PH_CFG_MAX_ITEMS) {
 		cfg_err(p, 0, "too many lines of this kind (limit %u)",
-		    PH_CFG_MAX_ITEMS);
+			PH_CFG_MAX_ITEMS);
 		return -1;
 	}
 	na = vec_grow(*arr, cap, *n, sizeof(**arr));
@@ -381,7 +391,8 @@ parse_ip_pool(struct cfg_parser *p)
 			goto bad;
 		memcpy(buf, range, (size_t)(dash - range));
 		buf[dash - range] = '\0';
-		if (cfg_parse_ip(buf, &lo) < 0 || cfg_parse_ip(dash + 1, &hi) < 0)
+		if (cfg_parse_ip(buf, &lo) < 0 ||
+		    cfg_parse_ip(dash + 1, &hi) < 0)
 			goto bad;
 	}
 	if (hi < lo) {
@@ -408,8 +419,9 @@ parse_ip_pool(struct cfg_parser *p)
 		return;
 	}
 	cfg_keep(p, SEC_IPPOOL, sb_steal(&sb));
-	cfg_note(p, 0, "'ip local pool': kept, no effect on this platform "
-	    "(PPTP termination is not implemented yet)");
+	cfg_note(p, 0,
+		 "'ip local pool': kept, no effect on this platform "
+		 "(PPTP termination is not implemented yet)");
 	return;
 bad:
 	cfg_err(p, at, "bad address range '%s'", range);
@@ -422,21 +434,23 @@ parse_ip(struct cfg_parser *p)
 	struct cfg_ifattr a = { 0 };
 	const char *sub = cfg_peek(p);
 
-	if (sub && (strcasecmp(sub, "audit") == 0 ||
-	    strcasecmp(sub, "verify") == 0)) {
+	if (sub &&
+	    (strcasecmp(sub, "audit") == 0 || strcasecmp(sub, "verify") == 0)) {
 		if (p->pos + 1 >= p->ntok) {
 			cfg_err(p, p->pos + 1, "missing arguments to 'ip %s'",
-			    sub);
+				sub);
 			return;
 		}
-		cfg_keep(p, strcasecmp(sub, "audit") == 0 ? SEC_IPAUDIT :
-		    SEC_OTHER, cfg_join(p, 0));
+		cfg_keep(p,
+			 strcasecmp(sub, "audit") == 0 ? SEC_IPAUDIT
+						       : SEC_OTHER,
+			 cfg_join(p, 0));
 		cfg_note(p, 0, "'ip %s': no effect on this platform", sub);
 		return;
 	}
 	if (p->negated) {
 		cfg_err(p, 0, "'no ip %s' is not supported in a rule file",
-		    sub ? sub : "");
+			sub ? sub : "");
 		return;
 	}
 	if (sub && strcasecmp(sub, "local") == 0) {
@@ -455,7 +469,7 @@ parse_ip(struct cfg_parser *p)
 		goto out;
 	a.line = p->line;
 	if (ifattr_push(p, &p->src->ipaddr, &p->src->n_ipaddr,
-	    &p->src->cap_ipaddr, &a) == 0)
+			&p->src->cap_ipaddr, &a) == 0)
 		return;
 out:
 	free(a.ifr.name);
@@ -473,7 +487,7 @@ parse_mtu(struct cfg_parser *p)
 		goto out;
 	a.line = p->line;
 	if (ifattr_push(p, &p->src->mtu, &p->src->n_mtu, &p->src->cap_mtu,
-	    &a) == 0)
+			&a) == 0)
 		return;
 out:
 	free(a.ifr.name);
@@ -517,7 +531,7 @@ parse_route(struct cfg_parser *p)
 	r.text = sb_steal(&sb);
 	r.line = p->line;
 	nr = vec_grow(src->routes, &src->cap_routes, src->n_routes,
-	    sizeof(*nr));
+		      sizeof(*nr));
 	if (r.text == NULL || nr == NULL) {
 		free(r.text);
 		p->oom = true;
@@ -556,8 +570,9 @@ parse_name(struct cfg_parser *p)
 		return;
 	if (cfg_end(p) < 0)
 		goto out;
-	if (cfg_parse_ip(name, &dummy) == 0 || !((name[0] >= 'a' &&
-	    name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z'))) {
+	if (cfg_parse_ip(name, &dummy) == 0 ||
+	    !((name[0] >= 'a' && name[0] <= 'z') ||
+	      (name[0] >= 'A' && name[0] <= 'Z'))) {
 		cfg_err(p, at, "name '%s' must start with a letter", name);
 		goto out;
 	}

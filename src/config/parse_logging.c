@@ -18,8 +18,8 @@
 #include "config/cfg.h"
 
 static const char *const noeffect_sub[] = {
-	"asdm", "buffer-size", "emblem", "message", "permit-hostdown",
-	"rate-limit",
+	"asdm",	   "buffer-size",     "emblem",
+	"message", "permit-hostdown", "rate-limit",
 };
 
 static int8_t *
@@ -59,8 +59,10 @@ parse_hostport(struct cfg_parser *p, struct cfg_loghost *h)
 	else if (strncasecmp(t, "tcp/", 4) == 0 || strncmp(t, "6/", 2) == 0)
 		h->proto = 6;
 	else {
-		cfg_err(p, at, "bad protocol in '%s': expected udp/PORT or "
-		    "tcp/PORT", t);
+		cfg_err(p, at,
+			"bad protocol in '%s': expected udp/PORT or "
+			"tcp/PORT",
+			t);
 		return -1;
 	}
 	if (cfg_parse_u32(slash + 1, 1, 65535, &port) < 0) {
@@ -104,7 +106,7 @@ log_host(struct cfg_parser *p, struct cfg_logging *l)
 		if (found >= 0) {
 			free(l->hosts[found].ifr.name);
 			memmove(&l->hosts[found], &l->hosts[found + 1],
-			    (size_t)(l->n_hosts - found - 1) * sizeof(h));
+				(size_t)(l->n_hosts - found - 1) * sizeof(h));
 			l->n_hosts--;
 		}
 		goto out;
@@ -116,7 +118,7 @@ log_host(struct cfg_parser *p, struct cfg_logging *l)
 	}
 	if (l->n_hosts >= PH_LOGHOSTS_MAX) {
 		cfg_err(p, 0, "too many logging hosts (limit %d)",
-		    PH_LOGHOSTS_MAX);
+			PH_LOGHOSTS_MAX);
 		goto out;
 	}
 	l->hosts[l->n_hosts++] = h;
@@ -154,17 +156,20 @@ log_devid(struct cfg_parser *p, struct cfg_logging *l)
 			return;
 		}
 		text = cfg_join(p, p->pos);
-		if (text == NULL || strlen(text) >= PH_NAME_MAX || strchr(text,
-		    ' ')) {
-			cfg_err(p, p->pos, "device-id string must be one word "
-			    "of at most %d characters", PH_NAME_MAX - 1);
+		if (text == NULL || strlen(text) >= PH_NAME_MAX ||
+		    strchr(text, ' ')) {
+			cfg_err(p, p->pos,
+				"device-id string must be one word "
+				"of at most %d characters",
+				PH_NAME_MAX - 1);
 			free(text);
 			return;
 		}
 		kind = PH_DEVID_STRING;
 	} else {
-		cfg_err(p, p->pos, "expected hostname, ipaddress IF or string "
-		    "TEXT");
+		cfg_err(p, p->pos,
+			"expected hostname, ipaddress IF or string "
+			"TEXT");
 		return;
 	}
 	free(l->devid_if.name);
@@ -240,31 +245,31 @@ parse_logging(struct cfg_parser *p)
 		log_flag(p, &l->standby);
 	else if (strcasecmp(kw, "facility") == 0) {
 		if (p->negated) {
-			if (!cfg_at_end(p) && cfg_u32(p, "facility", 16, 23,
-			    &v) < 0)
+			if (!cfg_at_end(p) &&
+			    cfg_u32(p, "facility", 16, 23, &v) < 0)
 				return;
 			if (cfg_end(p) == 0)
 				l->facility = 20;
 		} else if (cfg_u32(p, "facility", 16, 23, &v) == 0 &&
-		    cfg_end(p) == 0)
+			   cfg_end(p) == 0)
 			l->facility = (uint8_t)v;
 	} else if (strcasecmp(kw, "queue") == 0) {
 		if (p->negated) {
-			if (!cfg_at_end(p) && cfg_u32(p, "queue size", 0, 8192,
-			    &v) < 0)
+			if (!cfg_at_end(p) &&
+			    cfg_u32(p, "queue size", 0, 8192, &v) < 0)
 				return;
 			if (cfg_end(p) == 0)
 				l->queue = 512;
 		} else if (cfg_u32(p, "queue size", 0, 8192, &v) == 0 &&
-		    cfg_end(p) == 0)
+			   cfg_end(p) == 0)
 			l->queue = v;
 	} else if (strcasecmp(kw, "host") == 0)
 		log_host(p, l);
 	else if (strcasecmp(kw, "device-id") == 0)
 		log_devid(p, l);
 	else {
-		for (size_t i = 0; i < sizeof(noeffect_sub) /
-		    sizeof(*noeffect_sub); i++) {
+		for (size_t i = 0;
+		     i < sizeof(noeffect_sub) / sizeof(*noeffect_sub); i++) {
 			if (strcasecmp(kw, noeffect_sub[i]) == 0) {
 				log_extra(p, l, noeffect_sub[i]);
 				return;

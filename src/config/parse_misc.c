@@ -114,13 +114,17 @@ parse_timeout(struct cfg_parser *p)
 			return;
 		v = parse_hms(val);
 		if (v < 0) {
-			cfg_err(p, val_at, "bad timeout value '%s': expected "
-			    "H:MM:SS", val);
+			cfg_err(p, val_at,
+				"bad timeout value '%s': expected "
+				"H:MM:SS",
+				val);
 			return;
 		}
 		if ((uint32_t)v > TIMEOUT_MAX) {
-			cfg_err(p, val_at, "timeout %s %s is above the maximum "
-			    "1193:00:00", timeout_kw[k], val);
+			cfg_err(p, val_at,
+				"timeout %s %s is above the maximum "
+				"1193:00:00",
+				timeout_kw[k], val);
 			return;
 		}
 		if ((v == 0 && !timeout_rules[k].zero_ok) ||
@@ -129,8 +133,10 @@ parse_timeout(struct cfg_parser *p)
 
 			sb_init(&sb);
 			fmt_time(&sb, timeout_rules[k].min);
-			cfg_err(p, val_at, "timeout %s %s is below the minimum "
-			    "%s", timeout_kw[k], val, sb.buf ? sb.buf : "?");
+			cfg_err(p, val_at,
+				"timeout %s %s is below the minimum "
+				"%s",
+				timeout_kw[k], val, sb.buf ? sb.buf : "?");
 			sb_free(&sb);
 			return;
 		}
@@ -154,9 +160,9 @@ parse_timeout(struct cfg_parser *p)
 }
 
 static const char *const fixup_protos[] = {
-	"ctiqbe", "dns", "esmtp", "ftp", "h323", "http", "icmp", "ils",
-	"mgcp", "pptp", "rsh", "rtsp", "sip", "skinny", "smtp", "snmp",
-	"sqlnet", "tftp",
+	"ctiqbe", "dns",    "esmtp", "ftp",  "h323",   "http",
+	"icmp",	  "ils",    "mgcp",  "pptp", "rsh",    "rtsp",
+	"sip",	  "skinny", "smtp",  "snmp", "sqlnet", "tftp",
 };
 
 static const char *const fixup_words[] = {
@@ -165,8 +171,7 @@ static const char *const fixup_words[] = {
 
 /* A port or LO-HI range. */
 static int
-fixup_port(struct cfg_parser *p, struct cfg_fixup *f, const char *t,
-    size_t at)
+fixup_port(struct cfg_parser *p, struct cfg_fixup *f, const char *t, size_t at)
 {
 	const char *dash = strchr(t, '-');
 	uint32_t lo, hi;
@@ -191,7 +196,7 @@ fixup_port(struct cfg_parser *p, struct cfg_fixup *f, const char *t,
 	}
 	if (f->n_ports >= PH_INSPECT_PORTS_MAX) {
 		cfg_err(p, at, "too many ports (limit %d)",
-		    PH_INSPECT_PORTS_MAX);
+			PH_INSPECT_PORTS_MAX);
 		return -1;
 	}
 	f->lo[f->n_ports] = (uint16_t)lo;
@@ -218,7 +223,7 @@ parse_fixup(struct cfg_parser *p)
 	if (cfg_word(p, "fixup protocol", &t) < 0)
 		return;
 	for (size_t i = 0; i < sizeof(fixup_protos) / sizeof(*fixup_protos);
-	    i++)
+	     i++)
 		if (strcasecmp(t, fixup_protos[i]) == 0)
 			proto = fixup_protos[i];
 	if (proto == NULL) {
@@ -230,8 +235,8 @@ parse_fixup(struct cfg_parser *p)
 
 		at = p->pos;
 		t = p->tok[p->pos++].s;
-		for (size_t i = 0; i < sizeof(fixup_words) /
-		    sizeof(*fixup_words); i++)
+		for (size_t i = 0;
+		     i < sizeof(fixup_words) / sizeof(*fixup_words); i++)
 			word |= strcasecmp(t, fixup_words[i]) == 0;
 		if (word)
 			continue;
@@ -247,7 +252,7 @@ parse_fixup(struct cfg_parser *p)
 		return;
 	}
 	nf = vec_grow(src->fixups, &src->cap_fixups, src->n_fixups,
-	    sizeof(*nf));
+		      sizeof(*nf));
 	if (nf == NULL) {
 		p->oom = true;
 		return;
@@ -269,8 +274,10 @@ parse_fixup(struct cfg_parser *p)
 			*c = (char)(*c - 'A' + 'a');
 	src->fixups[src->n_fixups++] = f;
 	if (strcmp(proto, "pptp") != 0)
-		cfg_note(p, 0, "'fixup protocol %s': no effect on this "
-		    "platform", proto);
+		cfg_note(p, 0,
+			 "'fixup protocol %s': no effect on this "
+			 "platform",
+			 proto);
 }
 
 /* `[no] sysopt connection permit-pptp` and the other sysopts. */
@@ -290,7 +297,7 @@ parse_sysopt(struct cfg_parser *p)
 	}
 	cfg_keep(p, SEC_SYSOPT, cfg_join(p, 0));
 	cfg_note(p, 0, "'sysopt %s': no effect on this platform",
-	    p->tok[p->pos].s);
+		 p->tok[p->pos].s);
 }
 
 /* vpdn group options: word, then how many more words at least. */
@@ -298,8 +305,8 @@ static const struct {
 	const char *kw;
 	int min_more;
 } vpdn_group_opts[] = {
-	{ "accept", 2 }, { "client", 2 }, { "l2tp", 2 }, { "ppp", 2 },
-	{ "pptp", 2 },
+	{ "accept", 2 }, { "client", 2 }, { "l2tp", 2 },
+	{ "ppp", 2 },	 { "pptp", 2 },
 };
 
 /* `vpdn group N ...`, `vpdn username U password P`, `vpdn enable IF` */
@@ -320,11 +327,12 @@ parse_vpdn(struct cfg_parser *p)
 		at = p->pos;
 		if (cfg_word(p, "vpdn group option", &t) < 0)
 			return;
-		for (size_t i = 0; i < sizeof(vpdn_group_opts) /
-		    sizeof(*vpdn_group_opts); i++)
+		for (size_t i = 0;
+		     i < sizeof(vpdn_group_opts) / sizeof(*vpdn_group_opts);
+		     i++)
 			if (strcasecmp(t, vpdn_group_opts[i].kw) == 0 &&
 			    p->ntok - p->pos >=
-			    (size_t)vpdn_group_opts[i].min_more - 1)
+				    (size_t)vpdn_group_opts[i].min_more - 1)
 				ok = true;
 		if (!ok) {
 			cfg_err(p, at, "bad vpdn group option '%s'", t);
@@ -346,8 +354,9 @@ parse_vpdn(struct cfg_parser *p)
 		return;
 	}
 	cfg_keep(p, SEC_VPDN, cfg_join(p, 0));
-	cfg_note(p, 0, "'vpdn': kept, no effect on this platform (PPTP "
-	    "termination is not implemented yet)");
+	cfg_note(p, 0,
+		 "'vpdn': kept, no effect on this platform (PPTP "
+		 "termination is not implemented yet)");
 }
 
 /* `hostname NAME` */
@@ -361,7 +370,7 @@ parse_hostname(struct cfg_parser *p)
 		return;
 	for (const char *c = name; *c; c++) {
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		    (*c >= '0' && *c <= '9') || *c == '-' || *c == '_')) {
+		      (*c >= '0' && *c <= '9') || *c == '-' || *c == '_')) {
 			cfg_err(p, at, "bad character '%c' in hostname", *c);
 			free(name);
 			return;
@@ -406,8 +415,11 @@ struct noeffect {
 
 /* Sorted by keyword (bsearch). */
 static const struct noeffect noeffect[] = {
-	{ "aaa", SEC_AAA, 2, { "accounting", "authentication",
-		"authorization", "mac-exempt", "proxy-limit" } },
+	{ "aaa",
+	  SEC_AAA,
+	  2,
+	  { "accounting", "authentication", "authorization", "mac-exempt",
+	    "proxy-limit" } },
 	{ "aaa-server", SEC_AAA, 2, { 0 } },
 	{ "arp", SEC_ARP, 2, { 0 } },
 	{ "asdm", SEC_PDM, 1, { 0 } },
@@ -457,7 +469,7 @@ static const struct noeffect *
 find_noeffect(const char *kw)
 {
 	return bsearch(kw, noeffect, sizeof(noeffect) / sizeof(noeffect[0]),
-	    sizeof(noeffect[0]), noeffect_cmp);
+		       sizeof(noeffect[0]), noeffect_cmp);
 }
 
 bool
@@ -477,8 +489,8 @@ parse_noeffect(struct cfg_parser *p, const char *kw)
 		return false;
 	args = p->ntok - at;
 	if (!p->negated && args < ne->min_args) {
-		cfg_err(p, p->ntok, "'%s' needs at least %u argument%s",
-		    ne->kw, ne->min_args, ne->min_args == 1 ? "" : "s");
+		cfg_err(p, p->ntok, "'%s' needs at least %u argument%s", ne->kw,
+			ne->min_args, ne->min_args == 1 ? "" : "s");
 		return true;
 	}
 	if (ne->first[0] && args > 0) {
@@ -488,7 +500,7 @@ parse_noeffect(struct cfg_parser *p, const char *kw)
 			ok |= strcasecmp(p->tok[at].s, ne->first[i]) == 0;
 		if (!ok) {
 			cfg_err(p, at, "unexpected '%s' after '%s'",
-			    p->tok[at].s, ne->kw);
+				p->tok[at].s, ne->kw);
 			return true;
 		}
 	}

@@ -43,7 +43,7 @@ static bool
 builtin_class(const char *name)
 {
 	return strcmp(name, "inspection_default") == 0 ||
-	    strcmp(name, "class-default") == 0;
+	       strcmp(name, "class-default") == 0;
 }
 
 static int
@@ -77,7 +77,7 @@ parse_class_map(struct cfg_parser *p)
 			goto out;
 		}
 		nc = vec_grow(src->cmaps, &src->cap_cmaps, src->n_cmaps,
-		    sizeof(*nc));
+			      sizeof(*nc));
 		if (nc == NULL) {
 			p->oom = true;
 			goto out;
@@ -134,15 +134,15 @@ cmap_match(struct cfg_parser *p, struct cfg_classmap *c)
 		m.lo = pt.lo;
 		m.hi = pt.hi;
 	} else {
-		cfg_err(p, at, "unsupported match '%s'", cfg_peek(p) ?
-		    cfg_peek(p) : "");
+		cfg_err(p, at, "unsupported match '%s'",
+			cfg_peek(p) ? cfg_peek(p) : "");
 		return;
 	}
 	if (cfg_end(p) < 0)
 		goto out;
 	if (c->has_match) {
 		cfg_err(p, at - 1, "class-map '%s' already has a match",
-		    c->name);
+			c->name);
 		goto out;
 	}
 	m.match_text = cfg_join(p, 0);
@@ -192,7 +192,7 @@ parse_policy_map(struct cfg_parser *p)
 			return;
 		}
 		np = vec_grow(src->pmaps, &src->cap_pmaps, src->n_pmaps,
-		    sizeof(*np));
+			      sizeof(*np));
 		if (np == NULL) {
 			p->oom = true;
 			free(name);
@@ -280,7 +280,8 @@ class_inspect(struct cfg_parser *p, struct cfg_pclass *c)
 				if (strcmp(c->lines[i], text) == 0) {
 					free(c->lines[i]);
 					memmove(&c->lines[i], &c->lines[i + 1],
-					    (c->n - i - 1) * sizeof(char *));
+						(c->n - i - 1) *
+							sizeof(char *));
 					c->n--;
 					break;
 				}
@@ -297,12 +298,14 @@ class_inspect(struct cfg_parser *p, struct cfg_pclass *c)
 	} else {
 		if (p->negated) {
 			cfg_err(p, 0, "'no inspect %s' is not supported",
-			    proto);
+				proto);
 			free(text);
 			return;
 		}
-		cfg_note(p, p->pos - 1, "'inspect %s': no effect on this "
-		    "platform", proto);
+		cfg_note(p, p->pos - 1,
+			 "'inspect %s': no effect on this "
+			 "platform",
+			 proto);
 		p->pos = p->ntok;
 	}
 	c->lines[c->n++] = text;
@@ -315,8 +318,9 @@ parse_mpf_sub(struct cfg_parser *p, const char *kw)
 
 	if (strcasecmp(kw, "description") == 0 && !p->negated) {
 		/* descriptions are dropped from the canonical form */
-		cfg_note(p, p->pos, "'description': no effect on this "
-		    "platform");
+		cfg_note(p, p->pos,
+			 "'description': no effect on this "
+			 "platform");
 		return true;
 	}
 	if (p->mode == MODE_CLASSMAP) {
@@ -333,8 +337,7 @@ parse_mpf_sub(struct cfg_parser *p, const char *kw)
 	}
 	if (p->mode == MODE_PCLASS && strcasecmp(kw, "inspect") == 0) {
 		p->pos++;
-		class_inspect(p,
-		    &src->pmaps[p->mode_obj].cls[p->mode_obj2]);
+		class_inspect(p, &src->pmaps[p->mode_obj].cls[p->mode_obj2]);
 		return true;
 	}
 	return false;
@@ -377,7 +380,7 @@ parse_service_policy(struct cfg_parser *p)
 		sb_printf(&sb, "service-policy %s global", sp.name);
 	else
 		sb_printf(&sb, "service-policy %s interface %s", sp.name,
-		    sp.ifr.name);
+			  sp.ifr.name);
 	sp.text = sb_steal(&sb);
 	if (sp.text == NULL) {
 		p->oom = true;

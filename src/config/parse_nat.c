@@ -19,13 +19,13 @@
 
 #include "config/cfg.h"
 
-#define NAT_ID_MAX  2147483647u
-#define CONNS_MAX   65535u
+#define NAT_ID_MAX 2147483647u
+#define CONNS_MAX  65535u
 
 /* [dns] [outside] [norandomseq] [MAX [EMB]] in any order of the words. */
 static int
 nat_options(struct cfg_parser *p, bool *dns, bool *outside, bool *nrs,
-    uint32_t *max, uint32_t *emb)
+	    uint32_t *max, uint32_t *emb)
 {
 	int nums = 0;
 
@@ -40,9 +40,10 @@ nat_options(struct cfg_parser *p, bool *dns, bool *outside, bool *nrs,
 		else if (cfg_accept(p, "norandomseq"))
 			*nrs = true;
 		else if (cfg_is_number(t) && nums < 2) {
-			if (cfg_u32(p, nums ? "embryonic limit" :
-			    "max connections", 0, CONNS_MAX,
-			    nums ? emb : max) < 0)
+			if (cfg_u32(p,
+				    nums ? "embryonic limit"
+					 : "max connections",
+				    0, CONNS_MAX, nums ? emb : max) < 0)
 				return -1;
 			nums++;
 		} else
@@ -68,7 +69,7 @@ looks_like_mask(const char *t)
 	uint32_t a;
 
 	return t && (strchr(t, '.') != NULL || strcmp(t, "0") == 0) &&
-	    cfg_parse_ip(t, &a) == 0;
+	       cfg_parse_ip(t, &a) == 0;
 }
 
 /* `nat (IF) ID ...` */
@@ -98,16 +99,19 @@ parse_nat(struct cfg_parser *p)
 		    cfg_mask(p, &n.match.mask) < 0)
 			goto out;
 		if (n.match.addr & ~n.match.mask) {
-			cfg_err(p, at, "address %s has bits outside netmask "
-			    "%s", p->tok[at].s, p->tok[at + 1].s);
+			cfg_err(p, at,
+				"address %s has bits outside netmask "
+				"%s",
+				p->tok[at].s, p->tok[at + 1].s);
 			goto out;
 		}
 	}
 	if (nat_options(p, &n.dns, &n.outside, &n.norandomseq, &n.max_conns,
-	    &n.emb_limit) < 0)
+			&n.emb_limit) < 0)
 		goto out;
 	if (src->n_nats >= PH_CFG_MAX_ITEMS) {
-		cfg_err(p, 0, "too many nat lines (limit %u)", PH_CFG_MAX_ITEMS);
+		cfg_err(p, 0, "too many nat lines (limit %u)",
+			PH_CFG_MAX_ITEMS);
 		goto out;
 	}
 	sb_init(&sb);
@@ -194,7 +198,7 @@ parse_global(struct cfg_parser *p)
 		goto out;
 	if (src->n_globals >= PH_CFG_MAX_ITEMS) {
 		cfg_err(p, 0, "too many global lines (limit %u)",
-		    PH_CFG_MAX_ITEMS);
+			PH_CFG_MAX_ITEMS);
 		goto out;
 	}
 	sb_init(&sb);
@@ -214,7 +218,7 @@ parse_global(struct cfg_parser *p)
 	}
 	g.text = sb_steal(&sb);
 	ng = vec_grow(src->globals, &src->cap_globals, src->n_globals,
-	    sizeof(*ng));
+		      sizeof(*ng));
 	if (g.text == NULL || ng == NULL) {
 		free(g.text);
 		p->oom = true;
@@ -289,14 +293,17 @@ static_real(struct cfg_parser *p, struct cfg_static *s)
 		if (cfg_mask(p, &s->mask) < 0)
 			return -1;
 		if (s->proto && s->mask != 0xffffffffu) {
-			cfg_err(p, at, "static PAT needs netmask "
-			    "255.255.255.255");
+			cfg_err(p, at,
+				"static PAT needs netmask "
+				"255.255.255.255");
 			return -1;
 		}
 		if ((s->real_addr & ~s->mask) ||
 		    (!s->mapped_is_iface && (s->mapped_addr & ~s->mask))) {
-			cfg_err(p, at, "netmask %s leaves host bits in the "
-			    "addresses", p->tok[at].s);
+			cfg_err(p, at,
+				"netmask %s leaves host bits in the "
+				"addresses",
+				p->tok[at].s);
 			return -1;
 		}
 	}
@@ -326,16 +333,16 @@ parse_static(struct cfg_parser *p)
 	if (static_real(p, &s) < 0)
 		goto out;
 	if (nat_options(p, &s.dns, NULL, &s.norandomseq, &s.max_conns,
-	    &s.emb_limit) < 0)
+			&s.emb_limit) < 0)
 		goto out;
 	if (src->n_statics >= PH_CFG_MAX_ITEMS) {
 		cfg_err(p, 0, "too many static lines (limit %u)",
-		    PH_CFG_MAX_ITEMS);
+			PH_CFG_MAX_ITEMS);
 		goto out;
 	}
 	s.text = static_text(&s);
 	ns = vec_grow(src->statics, &src->cap_statics, src->n_statics,
-	    sizeof(*ns));
+		      sizeof(*ns));
 	if (s.text == NULL || ns == NULL) {
 		free(s.text);
 		p->oom = true;

@@ -37,7 +37,7 @@
 
 static void
 line_text(const struct cfg_parser *p, uint32_t line, const char **s,
-    size_t *len)
+	  size_t *len)
 {
 	const char *b, *e, *end = p->text + p->len;
 
@@ -70,7 +70,8 @@ emit(struct cfg_parser *p, uint8_t sev, struct cfg_pos pos, const char *msg)
 	if (ph_diags_count(p->diags) >= PH_CFG_MAX_DIAGS) {
 		p->too_many_diags = true;
 		diags_add(p->diags, p->file, pos.line, 0, PH_DIAG_ERROR,
-		    "too many diagnostics; the rest are not shown", NULL, 0);
+			  "too many diagnostics; the rest are not shown", NULL,
+			  0);
 		return;
 	}
 	line_text(p, pos.line, &s, &len);
@@ -79,7 +80,7 @@ emit(struct cfg_parser *p, uint8_t sev, struct cfg_pos pos, const char *msg)
 
 static void
 vdiag(struct cfg_parser *p, uint8_t sev, struct cfg_pos pos, const char *fmt,
-    va_list ap)
+      va_list ap)
 {
 	char msg[512];
 
@@ -98,8 +99,8 @@ vdiag(struct cfg_parser *p, uint8_t sev, struct cfg_pos pos, const char *fmt,
 }
 
 void
-cfg_diag(struct cfg_parser *p, uint8_t sev, struct cfg_pos pos,
-    const char *fmt, ...)
+cfg_diag(struct cfg_parser *p, uint8_t sev, struct cfg_pos pos, const char *fmt,
+	 ...)
 {
 	va_list ap;
 
@@ -229,14 +230,14 @@ cfg_name(struct cfg_parser *p, const char *what, char **out)
 		return -1;
 	if (strlen(s) >= PH_NAME_MAX) {
 		cfg_err(p, at, "%s '%.20s...' is too long (limit %d)", what, s,
-		    PH_NAME_MAX - 1);
+			PH_NAME_MAX - 1);
 		return -1;
 	}
 	for (const char *c = s; *c; c++) {
 		if (*c == '(' || *c == ')' || *c == ',' || *c == '\'' ||
 		    *c == '"') {
 			cfg_err(p, at, "bad character '%c' in %s '%s'", *c,
-			    what, s);
+				what, s);
 			return -1;
 		}
 	}
@@ -275,7 +276,7 @@ cfg_parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 
 int
 cfg_u32(struct cfg_parser *p, const char *what, uint32_t lo, uint32_t hi,
-    uint32_t *out)
+	uint32_t *out)
 {
 	const char *s;
 	size_t at = p->pos;
@@ -425,7 +426,7 @@ cfg_net(struct cfg_parser *p, uint32_t *addr, uint32_t *mask)
 		return -1;
 	if (*addr & ~*mask) {
 		cfg_err(p, at, "address %s has bits outside netmask %s",
-		    p->tok[at].s, p->tok[at + 1].s);
+			p->tok[at].s, p->tok[at + 1].s);
 		return -1;
 	}
 	return 0;
@@ -466,8 +467,8 @@ cfg_portspec(struct cfg_parser *p, struct cfg_port *out)
 		const char *kw;
 		uint8_t op;
 	} ops[] = {
-		{ "eq", PH_PORT_EQ }, { "neq", PH_PORT_NEQ },
-		{ "lt", PH_PORT_LT }, { "gt", PH_PORT_GT },
+		{ "eq", PH_PORT_EQ },	    { "neq", PH_PORT_NEQ },
+		{ "lt", PH_PORT_LT },	    { "gt", PH_PORT_GT },
 		{ "range", PH_PORT_RANGE },
 	};
 	const char *t = cfg_peek(p);
@@ -490,7 +491,7 @@ cfg_portspec(struct cfg_parser *p, struct cfg_port *out)
 			return -1;
 		if (out->hi < out->lo) {
 			cfg_err(p, at, "empty port range %s %s", p->tok[at].s,
-			    p->tok[at + 1].s);
+				p->tok[at + 1].s);
 			return -1;
 		}
 		return 0;
@@ -515,8 +516,10 @@ cfg_level(struct cfg_parser *p, int8_t *out)
 	}
 	n = ph_names_level(s);
 	if (n < 0) {
-		cfg_err(p, at, "bad logging level '%s' (0-7 or emergencies.."
-		    "debugging)", s);
+		cfg_err(p, at,
+			"bad logging level '%s' (0-7 or emergencies.."
+			"debugging)",
+			s);
 		return -1;
 	}
 	*out = (int8_t)n;
@@ -524,12 +527,11 @@ cfg_level(struct cfg_parser *p, int8_t *out)
 }
 
 static int
-ifref_set(struct cfg_parser *p, struct cfg_ifref *r, const char *s,
-    size_t len, struct cfg_pos pos, size_t at)
+ifref_set(struct cfg_parser *p, struct cfg_ifref *r, const char *s, size_t len,
+	  struct cfg_pos pos, size_t at)
 {
 	if (len == 0) {
-		cfg_err(p, at, "missing interface name in '%s'",
-		    p->tok[at].s);
+		cfg_err(p, at, "missing interface name in '%s'", p->tok[at].s);
 		return -1;
 	}
 	if (len >= PH_NAME_MAX) {
@@ -558,13 +560,15 @@ cfg_ifparen(struct cfg_parser *p, struct cfg_ifref *a, struct cfg_ifref *b)
 	n = strlen(s);
 	if (n < 2 || s[0] != '(' || s[n - 1] != ')') {
 		cfg_err(p, at, "expected %s, found '%s'",
-		    b ? "(real_if,mapped_if)" : "(interface)", s);
+			b ? "(real_if,mapped_if)" : "(interface)", s);
 		return -1;
 	}
 	comma = memchr(s, ',', n);
 	if ((comma != NULL) != (b != NULL)) {
-		cfg_err(p, at, b ? "expected two interfaces in '%s'" :
-		    "expected one interface in '%s'", s);
+		cfg_err(p, at,
+			b ? "expected two interfaces in '%s'"
+			  : "expected one interface in '%s'",
+			s);
 		return -1;
 	}
 	pos = p->tok[at].pos;
@@ -575,7 +579,7 @@ cfg_ifparen(struct cfg_parser *p, struct cfg_ifref *a, struct cfg_ifref *b)
 		return -1;
 	pos.col += (uint32_t)(comma - s);
 	if (ifref_set(p, b, comma + 1, (size_t)(s + n - 1 - comma - 1), pos,
-	    at) < 0) {
+		      at) < 0) {
 		free(a->name);
 		a->name = NULL;
 		return -1;
@@ -629,8 +633,7 @@ cfg_keep(struct cfg_parser *p, uint8_t sec, char *text)
 		p->oom = true;
 		return;
 	}
-	nl = vec_grow(src->lines, &src->cap_lines, src->n_lines,
-	    sizeof(*nl));
+	nl = vec_grow(src->lines, &src->cap_lines, src->n_lines, sizeof(*nl));
 	if (nl == NULL) {
 		free(text);
 		p->oom = true;
@@ -648,13 +651,13 @@ cfg_keep(struct cfg_parser *p, uint8_t sec, char *text)
 void
 fmt_ip(struct strbuf *sb, uint32_t a)
 {
-	sb_printf(sb, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,
-	    (a >> 8) & 0xff, a & 0xff);
+	sb_printf(sb, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff,
+		  a & 0xff);
 }
 
 void
 fmt_addr(struct strbuf *sb, const struct ph_policy_src *src,
-    const struct cfg_addr *a)
+	 const struct cfg_addr *a)
 {
 	switch (a->kind) {
 	case CFG_A_ANY:
@@ -694,8 +697,8 @@ void
 fmt_port(struct strbuf *sb, const struct cfg_port *pt, int proto)
 {
 	static const char *const opname[] = {
-		[PH_PORT_EQ] = "eq", [PH_PORT_NEQ] = "neq",
-		[PH_PORT_LT] = "lt", [PH_PORT_GT] = "gt",
+		[PH_PORT_EQ] = "eq",	   [PH_PORT_NEQ] = "neq",
+		[PH_PORT_LT] = "lt",	   [PH_PORT_GT] = "gt",
 		[PH_PORT_RANGE] = "range",
 	};
 
@@ -732,7 +735,7 @@ struct cmd {
 	const char *kw;
 	cfg_cmd_fn fn;
 	bool allows_no;
-	bool opens_mode;  /* may open a sub-mode */
+	bool opens_mode; /* may open a sub-mode */
 };
 
 static void parse_write(struct cfg_parser *p);
@@ -769,9 +772,10 @@ static const struct cmd commands[] = {
 
 /* Sub-mode keywords (any mode), for the continuation rule. */
 static const char *const sub_keywords[] = {
-	"class", "description", "duplex", "group-object", "icmp-object",
-	"inspect", "match", "network-object", "port-object",
-	"protocol-object", "security-level", "shutdown", "speed",
+	"class",       "description",	  "duplex",	    "group-object",
+	"icmp-object", "inspect",	  "match",	    "network-object",
+	"port-object", "protocol-object", "security-level", "shutdown",
+	"speed",
 };
 
 static int
@@ -784,7 +788,7 @@ static const struct cmd *
 find_cmd(const char *kw)
 {
 	return bsearch(kw, commands, sizeof(commands) / sizeof(commands[0]),
-	    sizeof(commands[0]), cmd_cmp);
+		       sizeof(commands[0]), cmd_cmp);
 }
 
 bool
@@ -794,7 +798,7 @@ cfg_is_command(const char *kw, enum cfg_mode mode)
 	if (strcasecmp(kw, "no") == 0 || find_cmd(kw) || cfg_is_noeffect(kw))
 		return true;
 	for (size_t i = 0; i < sizeof(sub_keywords) / sizeof(*sub_keywords);
-	    i++)
+	     i++)
 		if (strcasecmp(kw, sub_keywords[i]) == 0)
 			return true;
 	return false;
@@ -818,9 +822,11 @@ dispatch_sub(struct cfg_parser *p, const char *kw)
 {
 	switch (p->mode) {
 	case MODE_IFACE: {
-		static const char *const kws[] = { "nameif", "security-level",
-			"shutdown", "speed", "duplex", "description", "ip",
-			"management-only" };
+		static const char *const kws[] = {
+			"nameif", "security-level", "shutdown",
+			"speed",  "duplex",	    "description",
+			"ip",	  "management-only"
+		};
 
 		for (size_t i = 0; i < sizeof(kws) / sizeof(*kws); i++) {
 			if (strcasecmp(kw, kws[i]) != 0)
@@ -830,10 +836,11 @@ dispatch_sub(struct cfg_parser *p, const char *kw)
 
 				if (p->pos + 2 >= p->ntok ||
 				    strcasecmp(p->tok[p->pos + 1].s,
-					"address") != 0 ||
-				    (cfg_parse_ip(p->tok[p->pos + 2].s, &a) < 0 &&
-					strcasecmp(p->tok[p->pos + 2].s,
-					    "dhcp") != 0))
+					       "address") != 0 ||
+				    (cfg_parse_ip(p->tok[p->pos + 2].s, &a) <
+					     0 &&
+				     strcasecmp(p->tok[p->pos + 2].s, "dhcp") !=
+					     0))
 					return false;
 			}
 			p->pos++;
@@ -843,9 +850,10 @@ dispatch_sub(struct cfg_parser *p, const char *kw)
 		return false;
 	}
 	case MODE_OBJGRP: {
-		static const char *const kws[] = { "network-object",
-			"port-object", "protocol-object", "icmp-object",
-			"group-object", "description" };
+		static const char *const kws[] = {
+			"network-object", "port-object",  "protocol-object",
+			"icmp-object",	  "group-object", "description"
+		};
 
 		for (size_t i = 0; i < sizeof(kws) / sizeof(*kws); i++) {
 			if (strcasecmp(kw, kws[i]) == 0) {
@@ -904,7 +912,7 @@ dispatch(struct cfg_parser *p)
 	if (c != NULL) {
 		if (p->negated && !c->allows_no) {
 			cfg_err(p, 0, "'no %s' is not supported in a rule file",
-			    c->kw);
+				c->kw);
 			return;
 		}
 		p->pos++;
@@ -985,7 +993,7 @@ prompt_len(const char *s, size_t len)
 	size_t i = 0;
 
 	while (i < len && (isalnum((unsigned char)s[i]) || s[i] == '-' ||
-	    s[i] == '_' || s[i] == '.'))
+			   s[i] == '_' || s[i] == '.'))
 		i++;
 	if (i == 0 || i >= len)
 		return 0;
@@ -1020,9 +1028,9 @@ is_framing(const char *s, size_t len)
 	if (s[0] == '!' || s[0] == ':')
 		return true;
 	return (len == strlen("Building configuration...") &&
-		   starts_with(s, len, "Building configuration...")) ||
-	    (len == 4 && starts_with(s, len, "[OK]")) ||
-	    starts_with(s, len, "Cryptochecksum:");
+		starts_with(s, len, "Building configuration...")) ||
+	       (len == 4 && starts_with(s, len, "[OK]")) ||
+	       starts_with(s, len, "Cryptochecksum:");
 }
 
 /* The first word of a line, copied into buf (truncated). */
@@ -1052,7 +1060,7 @@ do_line(struct cfg_parser *p, uint32_t lineno, const char *s, size_t len)
 		run_pending(p);
 		pos.col = 1;
 		cfg_diag(p, PH_DIAG_ERROR, pos,
-		    "line too long (limit %u bytes)", PH_CFG_MAX_LINE);
+			 "line too long (limit %u bytes)", PH_CFG_MAX_LINE);
 		return;
 	}
 	pl = prompt_len(s, len);
@@ -1068,16 +1076,16 @@ do_line(struct cfg_parser *p, uint32_t lineno, const char *s, size_t len)
 	first_word(s + i, len - i, word, sizeof(word));
 	/* only a command that exists can be continued */
 	cont = p->ntok > 0 && !cfg_is_command(word, p->mode) &&
-	    cfg_is_command(p->tok[0].s, p->mode) &&
-	    (strcasecmp(p->tok[0].s, "no") != 0 ||
+	       cfg_is_command(p->tok[0].s, p->mode) &&
+	       (strcasecmp(p->tok[0].s, "no") != 0 ||
 		(p->ntok > 1 && cfg_is_command(p->tok[1].s, p->mode)));
 	if (cont && p->n_cont >= PH_CFG_MAX_CONT) {
 		struct cfg_pos pos = { lineno, (uint32_t)i + 1 };
 
 		run_pending(p);
 		cfg_diag(p, PH_DIAG_ERROR, pos,
-		    "too many continuation lines (limit %u)",
-		    PH_CFG_MAX_CONT);
+			 "too many continuation lines (limit %u)",
+			 PH_CFG_MAX_CONT);
 		return;
 	}
 	if (cont) {
@@ -1108,7 +1116,7 @@ cfg_parse_text(struct cfg_parser *p)
 			struct cfg_pos pos = { n, 0 };
 
 			cfg_diag(p, PH_DIAG_ERROR, pos,
-			    "too many lines (limit %u)", PH_CFG_MAX_LINES);
+				 "too many lines (limit %u)", PH_CFG_MAX_LINES);
 			return -EINVAL;
 		}
 		if (n >= p->cap_off) {

@@ -191,9 +191,8 @@ src_new(void)
 }
 
 int
-ph_policy_parse(const char *text, size_t len,
-    const struct ph_parse_opts *opts, struct ph_policy **out,
-    struct ph_diags **diags)
+ph_policy_parse(const char *text, size_t len, const struct ph_parse_opts *opts,
+		struct ph_policy **out, struct ph_diags **diags)
 {
 	struct cfg_parser *p = NULL;
 	struct ph_diags *d;
@@ -221,8 +220,10 @@ ph_policy_parse(const char *text, size_t len,
 	if (p->len > PH_CFG_MAX_INPUT) {
 		struct cfg_pos pos = { 0, 0 };
 
-		cfg_diag(p, PH_DIAG_ERROR, pos, "rule text too large (limit "
-		    "%u bytes)", PH_CFG_MAX_INPUT);
+		cfg_diag(p, PH_DIAG_ERROR, pos,
+			 "rule text too large (limit "
+			 "%u bytes)",
+			 PH_CFG_MAX_INPUT);
 		rc = -EINVAL;
 		goto out;
 	}

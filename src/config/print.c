@@ -57,7 +57,7 @@ print_logging(struct strbuf *sb, const struct ph_policy_src *src)
 		break;
 	case PH_DEVID_IPADDRESS:
 		sb_printf(sb, "logging device-id ipaddress %s\n",
-		    l->devid_if.name);
+			  l->devid_if.name);
 		break;
 	case PH_DEVID_STRING:
 		sb_printf(sb, "logging device-id string %s\n", l->devid);
@@ -70,7 +70,7 @@ print_logging(struct strbuf *sb, const struct ph_policy_src *src)
 		fmt_ip(sb, h->addr);
 		if (h->proto != 17 || h->port != 514)
 			sb_printf(sb, " %s/%u", h->proto == 6 ? "tcp" : "udp",
-			    h->port);
+				  h->port);
 		sb_putc(sb, '\n');
 	}
 	for (size_t i = 0; i < l->n_extra; i++)
@@ -84,9 +84,9 @@ print_timeouts(struct strbuf *sb, const struct ph_policy_src *src)
 	static const int8_t groups[][7] = {
 		{ PH_TO_XLATE, -1 },
 		{ PH_TO_CONN, PH_TO_HALF_CLOSED, PH_TO_UDP, PH_TO_ICMP,
-			PH_TO_RPC, PH_TO_H225, -1 },
+		  PH_TO_RPC, PH_TO_H225, -1 },
 		{ PH_TO_H323, PH_TO_MGCP, PH_TO_MGCP_PAT, PH_TO_SIP,
-			PH_TO_SIP_MEDIA, -1 },
+		  PH_TO_SIP_MEDIA, -1 },
 		{ PH_TO_SIP_DISCONNECT, PH_TO_SIP_INVITE, PH_TO_SUNRPC, -1 },
 		{ PH_TO_UAUTH, -1 },
 		{ PH_TO_PAT_XLATE, PH_TO_EMBRYONIC, PH_TO_GRE, -1 },
@@ -124,8 +124,7 @@ print_asa_iface(struct strbuf *sb, const struct cfg_iface *f)
 		sb_puts(sb, " no nameif\n");
 		return;
 	}
-	sb_printf(sb, " nameif %s\n security-level %u\n", f->name,
-	    f->security);
+	sb_printf(sb, " nameif %s\n security-level %u\n", f->name, f->security);
 	if (f->has_addr) {
 		sb_puts(sb, " ip address ");
 		fmt_ip(sb, f->addr);
@@ -147,7 +146,7 @@ print_ifaces(struct strbuf *sb, const struct ph_policy_src *src, int sec)
 			continue;
 		if (sec == SEC_NAMEIF && !f->asa_form)
 			sb_printf(sb, "nameif %s %s security%u\n", f->hwid,
-			    f->name, f->security);
+				  f->name, f->security);
 		if (sec == SEC_MTU)
 			sb_printf(sb, "mtu %s %u\n", f->name, f->mtu);
 		if (sec == SEC_IPADDR && !f->asa_form && f->has_addr) {
@@ -166,7 +165,7 @@ print_acls(struct strbuf *sb, const struct ph_policy_src *src)
 	for (size_t i = 0; i < src->n_acls; i++)
 		for (size_t k = 0; k < src->acls[i].n; k++)
 			sb_printf(sb, "%s\n",
-			    src->aces[src->acls[i].ace[k]].text);
+				  src->aces[src->acls[i].ace[k]].text);
 }
 
 static void
@@ -188,7 +187,8 @@ print_mpf(struct strbuf *sb, const struct ph_policy_src *src, int sec)
 		for (size_t i = 0; i < src->n_cmaps; i++) {
 			sb_printf(sb, "class-map %s\n", src->cmaps[i].name);
 			if (src->cmaps[i].has_match)
-				sb_printf(sb, " %s\n", src->cmaps[i].match_text);
+				sb_printf(sb, " %s\n",
+					  src->cmaps[i].match_text);
 		}
 		return;
 	}
@@ -216,8 +216,8 @@ print_section(struct strbuf *sb, const struct ph_policy_src *src, int sec)
 	switch (sec) {
 	case SEC_VERSION:
 		if (src->version[0])
-			sb_printf(sb, "%s Version %s\n", src->asa ? "ASA" :
-			    "PIX", src->version);
+			sb_printf(sb, "%s Version %s\n",
+				  src->asa ? "ASA" : "PIX", src->version);
 		break;
 	case SEC_NAMEIF:
 	case SEC_INTERFACE:
@@ -229,8 +229,10 @@ print_section(struct strbuf *sb, const struct ph_policy_src *src, int sec)
 		print_ifaces(sb, src, sec);
 		break;
 	case SEC_HOSTNAME:
-		sb_printf(sb, "hostname %s\n", src->hostname ? src->hostname :
-		    src->asa ? "ciscoasa" : "pixfirewall");
+		sb_printf(sb, "hostname %s\n",
+			  src->hostname ? src->hostname
+			  : src->asa	? "ciscoasa"
+					: "pixfirewall");
 		break;
 	case SEC_FIXUP:
 		for (size_t i = 0; i < src->n_fixups; i++)
@@ -238,7 +240,8 @@ print_section(struct strbuf *sb, const struct ph_policy_src *src, int sec)
 		break;
 	case SEC_NAMES:
 		if (src->names_state >= 0)
-			sb_puts(sb, src->names_state ? "names\n" : "no names\n");
+			sb_puts(sb,
+				src->names_state ? "names\n" : "no names\n");
 		for (size_t i = 0; i < src->n_names; i++)
 			sb_printf(sb, "%s\n", src->names[i].text);
 		break;

@@ -74,7 +74,7 @@ print_diags(const struct ph_diags *d)
 
 int
 ph_check_file(const char *path, const struct ph_ifmap *map, size_t n_map,
-    bool print)
+	      bool print)
 {
 	struct ph_parse_opts opts = { path, map, n_map };
 	struct ph_policy *pol = NULL;
@@ -106,8 +106,10 @@ ph_check_file(const char *path, const struct ph_ifmap *map, size_t n_map,
 	if (rc < 0) {
 		size_t e = ph_diags_errors(d);
 
-		fprintf(stderr, "pinholed: %s: %zu error%s, configuration not "
-		    "loaded\n", path, e, e == 1 ? "" : "s");
+		fprintf(stderr,
+			"pinholed: %s: %zu error%s, configuration not "
+			"loaded\n",
+			path, e, e == 1 ? "" : "s");
 		ph_diags_free(d);
 		return 1;
 	}

@@ -17,6 +17,6 @@
  * cannot be read).
  */
 int ph_check_file(const char *path, const struct ph_ifmap *map, size_t n_map,
-    bool print);
+		  bool print);
 
 #endif /* PH_DAEMON_CHECK_H */

@@ -20,7 +20,7 @@
 #include "daemon/check.h"
 
 #define PH_DEFAULT_RULES "/etc/pinhole/pinhole.conf"
-#define MAX_IFMAP 64
+#define MAX_IFMAP	 64
 #ifndef PH_VERSION_STRING
 #define PH_VERSION_STRING "0.1.0"
 #endif
@@ -28,24 +28,24 @@
 struct opt {
 	int letter;
 	const char *name;
-	const char *arg;  /* NULL: no argument */
+	const char *arg; /* NULL: no argument */
 	const char *help;
 };
 
 static const struct opt opts[] = {
 	{ 't', "test", NULL,
-	    "Check the rule file and exit: status 0 if it would load, 1 if\n"
-	    "not.  Errors, warnings and notes (lines that have no effect on\n"
-	    "this platform) are printed on stderr as FILE:LINE:COL: ..." },
+	  "Check the rule file and exit: status 0 if it would load, 1 if\n"
+	  "not.  Errors, warnings and notes (lines that have no effect on\n"
+	  "this platform) are printed on stderr as FILE:LINE:COL: ..." },
 	{ 'p', "print", NULL,
-	    "With -t, also print the canonical configuration on stdout\n"
-	    "(the form `show running-config` prints)." },
+	  "With -t, also print the canonical configuration on stdout\n"
+	  "(the form `show running-config` prints)." },
 	{ 'f', "file", "FILE",
-	    "The rule file (default " PH_DEFAULT_RULES "); - reads stdin." },
+	  "The rule file (default " PH_DEFAULT_RULES "); - reads stdin." },
 	{ 'i', "interface", "HWID=IFNAME",
-	    "Map a PIX hardware id to a Linux interface, e.g.\n"
-	    "-i ethernet0=eth1.  Repeatable.  Without a mapping, a hardware\n"
-	    "id is taken as the Linux interface name itself." },
+	  "Map a PIX hardware id to a Linux interface, e.g.\n"
+	  "-i ethernet0=eth1.  Repeatable.  Without a mapping, a hardware\n"
+	  "id is taken as the Linux interface name itself." },
 	{ 'h', "help", NULL, "Print this help and exit." },
 	{ 'V', "version", NULL, "Print the version and exit." },
 };
@@ -63,16 +63,16 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: pinholed -t [-p] [-f FILE] [-i HWID=IFNAME]...\n"
-	    "       pinholed -h | -V\n\n"
-	    "pinholed is the pinhole firewall daemon.  It loads Cisco "
-	    "PIX-style\nrules (see docs/config.md).  Only the checker mode "
-	    "(-t) exists yet.\n\noptions:\n");
+		"usage: pinholed -t [-p] [-f FILE] [-i HWID=IFNAME]...\n"
+		"       pinholed -h | -V\n\n"
+		"pinholed is the pinhole firewall daemon.  It loads Cisco "
+		"PIX-style\nrules (see docs/config.md).  Only the checker mode "
+		"(-t) exists yet.\n\noptions:\n");
 	for (size_t i = 0; i < N_OPTS; i++) {
 		const char *h = opts[i].help;
 
 		fprintf(f, "  -%c, --%s%s%s\n", opts[i].letter, opts[i].name,
-		    opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");
+			opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");
 		while (*h) {
 			const char *nl = strchr(h, '\n');
 			size_t n = nl ? (size_t)(nl - h) : strlen(h);
@@ -82,7 +82,7 @@ usage(FILE *f)
 		}
 	}
 	fprintf(f, "\nexit status: 0 ok, 1 the rule file does not load, "
-	    "2 usage error.\n");
+		   "2 usage error.\n");
 }
 
 static int
@@ -97,13 +97,15 @@ add_ifmap(struct config *c, char *arg)
 	}
 	n = strlen(eq + 1);
 	if (n > 15 || strpbrk(eq + 1, "/: \t") != NULL) {
-		fprintf(stderr, "pinholed: -i %s: '%s' is not a valid Linux "
-		    "interface name\n", arg, eq + 1);
+		fprintf(stderr,
+			"pinholed: -i %s: '%s' is not a valid Linux "
+			"interface name\n",
+			arg, eq + 1);
 		return -1;
 	}
 	if (c->n_map >= MAX_IFMAP) {
 		fprintf(stderr, "pinholed: too many -i options (limit %d)\n",
-		    MAX_IFMAP);
+			MAX_IFMAP);
 		return -1;
 	}
 	*eq = '\0';
@@ -150,8 +152,8 @@ parse_args(struct config *c, int argc, char **argv)
 	sopts[k++] = ':';
 	for (size_t i = 0; i < N_OPTS; i++) {
 		lopts[i].name = opts[i].name;
-		lopts[i].has_arg = opts[i].arg ? required_argument :
-		    no_argument;
+		lopts[i].has_arg =
+			opts[i].arg ? required_argument : no_argument;
 		lopts[i].flag = NULL;
 		lopts[i].val = opts[i].letter;
 		sopts[k++] = (char)opts[i].letter;
@@ -164,14 +166,20 @@ parse_args(struct config *c, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, sopts, lopts, NULL)) != -1) {
 		if (ch == '?' || ch == ':') {
 			if (ch == ':')
-				fprintf(stderr, "pinholed: option '%s' needs "
-				    "an argument\n", argv[optind - 1]);
+				fprintf(stderr,
+					"pinholed: option '%s' needs "
+					"an argument\n",
+					argv[optind - 1]);
 			else if (optopt)
-				fprintf(stderr, "pinholed: unknown option "
-				    "'-%c'\n", optopt);
+				fprintf(stderr,
+					"pinholed: unknown option "
+					"'-%c'\n",
+					optopt);
 			else
-				fprintf(stderr, "pinholed: unknown option "
-				    "'%s'\n", argv[optind - 1]);
+				fprintf(stderr,
+					"pinholed: unknown option "
+					"'%s'\n",
+					argv[optind - 1]);
 			return -1;
 		}
 		rc = apply_opt(c, ch, optarg);
@@ -180,7 +188,7 @@ parse_args(struct config *c, int argc, char **argv)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "pinholed: unexpected argument '%s'\n",
-		    argv[optind]);
+			argv[optind]);
 		return -1;
 	}
 	return 0;
@@ -196,7 +204,7 @@ main(int argc, char **argv)
 		return 0;
 	if (rc < 0) {
 		fprintf(stderr, "Try 'pinholed --help' for more "
-		    "information.\n");
+				"information.\n");
 		return 2;
 	}
 	if (c.print && !c.test) {
@@ -205,7 +213,7 @@ main(int argc, char **argv)
 	}
 	if (!c.test) {
 		fprintf(stderr, "pinholed: only the checker mode (-t) is "
-		    "available in this version\n");
+				"available in this version\n");
 		return 2;
 	}
 	return ph_check_file(c.file, c.map, c.n_map, c.print);

@@ -40,7 +40,8 @@ tc_ok(const char *text)
 				break;
 			}
 		ck_abort_msg("rejected: %s:%u:%u: %s\n--\n%s", g ? g->file : "",
-		    g ? g->line : 0, g ? g->col : 0, g ? g->msg : "?", text);
+			     g ? g->line : 0, g ? g->col : 0, g ? g->msg : "?",
+			     text);
 	}
 	ck_assert_ptr_nonnull(pol);
 	ph_diags_free(d);

@@ -59,11 +59,12 @@ START_TEST(test_seed_to_pix)
 {
 	struct ph_policy *pol = load("seed-to-pix-local.conf");
 	static const uint32_t want_to[][2] = {
-		{ PH_TO_XLATE, 10800 }, { PH_TO_CONN, 3600 },
+		{ PH_TO_XLATE, 10800 },	    { PH_TO_CONN, 3600 },
 		{ PH_TO_HALF_CLOSED, 600 }, { PH_TO_UDP, 120 },
-		{ PH_TO_RPC, 600 }, { PH_TO_H323, 300 }, { PH_TO_UAUTH, 300 },
-		{ PH_TO_ICMP, 2 }, { PH_TO_GRE, 3600 },
-		{ PH_TO_EMBRYONIC, 30 }, { PH_TO_PAT_XLATE, 30 },
+		{ PH_TO_RPC, 600 },	    { PH_TO_H323, 300 },
+		{ PH_TO_UAUTH, 300 },	    { PH_TO_ICMP, 2 },
+		{ PH_TO_GRE, 3600 },	    { PH_TO_EMBRYONIC, 30 },
+		{ PH_TO_PAT_XLATE, 30 },
 	};
 
 	ck_assert_uint_eq(pol->n_ifaces, 3);
@@ -213,8 +214,10 @@ START_TEST(test_objgroup_expansion)
 	ck_assert_uint_eq(e[16].log_interval, 60);
 	ck_assert_uint_eq(pol->n_hit_slots, 6 + 2 + 1 + 1);
 	/* the "log disable" ACE logs nothing */
-	ck_assert_int_eq(pol->aces[pol->acls[acl_idx(pol, "inside_in")].first
-	    + 1].log_level, PH_LOG_NONE);
+	ck_assert_int_eq(
+		pol->aces[pol->acls[acl_idx(pol, "inside_in")].first + 1]
+			.log_level,
+		PH_LOG_NONE);
 	ph_policy_free(pol);
 }
 END_TEST
@@ -300,37 +303,39 @@ static const struct {
 } pptp_cases[] = {
 	{ "fixup protocol pptp 1723\n", true, 1723 },
 	{ "fixup protocol pptp\n", true, 1723 },
-	{ "fixup protocol pptp 1723\nno fixup protocol pptp 1723\n", false,
-	  0 },
+	{ "fixup protocol pptp 1723\nno fixup protocol pptp 1723\n", false, 0 },
 	{ "fixup protocol pptp 1723\nno fixup protocol pptp\n", false, 0 },
 	{ "fixup protocol pptp 1724\n", true, 1724 },
 	/* a policy-map other than global_policy needs a service-policy */
 	{ "policy-map p\n class inspection_default\n  inspect pptp\n", false,
 	  0 },
 	{ "policy-map p\n class inspection_default\n  inspect pptp\n"
-	  "service-policy p global\n", true, 1723 },
+	  "service-policy p global\n",
+	  true, 1723 },
 	/* another global policy replaces the factory global_policy */
 	{ "policy-map global_policy\n class inspection_default\n  inspect "
 	  "pptp\npolicy-map p\n class class-default\n  inspect ftp\n"
-	  "service-policy p global\n", false, 0 },
+	  "service-policy p global\n",
+	  false, 0 },
 	{ "class-map c\n match port tcp eq 5000\npolicy-map global_policy\n"
-	  " class c\n  inspect pptp\n", true, 5000 },
+	  " class c\n  inspect pptp\n",
+	  true, 5000 },
 	{ "policy-map global_policy\n class inspection_default\n  inspect "
-	  "pptp\n  no inspect pptp\n", false, 0 },
+	  "pptp\n  no inspect pptp\n",
+	  false, 0 },
 	{ "fixup protocol ftp 21\n", false, 0 },
 };
 
 START_TEST(test_pptp_rule)
 {
-	for (size_t i = 0; i < sizeof(pptp_cases) / sizeof(*pptp_cases);
-	    i++) {
+	for (size_t i = 0; i < sizeof(pptp_cases) / sizeof(*pptp_cases); i++) {
 		struct ph_policy *pol = tc_ok(pptp_cases[i].text);
 
 		ck_assert_msg(pol->inspect.pptp == pptp_cases[i].pptp,
-		    "case %zu", i);
+			      "case %zu", i);
 		if (pptp_cases[i].pptp)
 			ck_assert_uint_eq(pol->inspect.pptp_ports[0],
-			    pptp_cases[i].port);
+					  pptp_cases[i].port);
 		else
 			ck_assert_uint_eq(pol->inspect.n_pptp_ports, 0);
 		ph_policy_free(pol);
@@ -341,9 +346,9 @@ END_TEST
 START_TEST(test_ifmap)
 {
 	static const char text[] = "nameif ethernet0 outside security0\n"
-	    "nameif eth7 inside security100\n";
+				   "nameif eth7 inside security100\n";
 	struct ph_ifmap map[] = { { "ethernet0", "eth1" },
-		{ "ethernet9", "eth9" } };
+				  { "ethernet9", "eth9" } };
 	struct ph_parse_opts o = { "t", map, 2 };
 	struct ph_policy *pol;
 	struct ph_diags *d;
@@ -356,17 +361,17 @@ START_TEST(test_ifmap)
 	ck_assert_ptr_nonnull(g);
 	ck_assert_uint_eq(g->line, 0);
 	ck_assert_str_eq(g->msg, "-i ethernet9=eth9: no interface has hardware "
-	    "id 'ethernet9'");
+				 "id 'ethernet9'");
 	ph_policy_free(pol);
 	ph_diags_free(d);
 
 	map[1].hwid = "eth7";
 	map[1].linux_name = "eth1";
 	ck_assert_int_eq(ph_policy_parse(text, strlen(text), &o, &pol, &d),
-	    -EINVAL);
+			 -EINVAL);
 	g = tc_first(d, PH_DIAG_ERROR);
 	ck_assert_str_eq(g->msg, "interfaces 'outside' and 'inside' both map "
-	    "to Linux interface 'eth1'");
+				 "to Linux interface 'eth1'");
 	ck_assert_uint_eq(g->line, 2);
 	ph_diags_free(d);
 }
@@ -377,21 +382,22 @@ static bool
 ace_eq(const struct ph_ace *x, const struct ph_ace *y)
 {
 	return x->action == y->action && x->proto == y->proto &&
-	    x->src.addr == y->src.addr && x->src.mask == y->src.mask &&
-	    x->dst.addr == y->dst.addr && x->dst.mask == y->dst.mask &&
-	    x->sport.op == y->sport.op && x->sport.lo == y->sport.lo &&
-	    x->sport.hi == y->sport.hi && x->dport.op == y->dport.op &&
-	    x->dport.lo == y->dport.lo && x->dport.hi == y->dport.hi &&
-	    x->icmp_type == y->icmp_type && x->log_level == y->log_level &&
-	    x->log_interval == y->log_interval && x->ace_idx == y->ace_idx &&
-	    x->line_no == y->line_no;
+	       x->src.addr == y->src.addr && x->src.mask == y->src.mask &&
+	       x->dst.addr == y->dst.addr && x->dst.mask == y->dst.mask &&
+	       x->sport.op == y->sport.op && x->sport.lo == y->sport.lo &&
+	       x->sport.hi == y->sport.hi && x->dport.op == y->dport.op &&
+	       x->dport.lo == y->dport.lo && x->dport.hi == y->dport.hi &&
+	       x->icmp_type == y->icmp_type && x->log_level == y->log_level &&
+	       x->log_interval == y->log_interval && x->ace_idx == y->ace_idx &&
+	       x->line_no == y->line_no;
 }
 
 /* The canonical form compiles to the same policy as the original. */
 START_TEST(test_canonical_same_policy)
 {
 	static const char *const files[] = { "example-objgroups.conf",
-		"seed-to-pix-radius.conf", "example-asa.conf" };
+					     "seed-to-pix-radius.conf",
+					     "example-asa.conf" };
 
 	for (size_t f = 0; f < sizeof(files) / sizeof(*files); f++) {
 		struct ph_policy *a = load(files[f]), *b;
@@ -403,7 +409,7 @@ START_TEST(test_canonical_same_policy)
 		ck_assert_uint_eq(a->n_aces, b->n_aces);
 		for (size_t i = 0; i < a->n_aces; i++)
 			ck_assert_msg(ace_eq(&a->aces[i], &b->aces[i]),
-			    "%s: ace %zu", files[f], i);
+				      "%s: ace %zu", files[f], i);
 		ck_assert_uint_eq(a->n_ifaces, b->n_ifaces);
 		ck_assert_mem_eq(a->timeouts, b->timeouts, sizeof(a->timeouts));
 		ck_assert_mem_eq(&a->inspect, &b->inspect, sizeof(a->inspect));

@@ -13,21 +13,32 @@
 static const struct {
 	const char *line;
 	size_t col0;
-	int ntok;             /* -1: error expected */
+	int ntok; /* -1: error expected */
 	const char *toks[6];
 	uint32_t cols[6];
 } lex_cases[] = {
-	{ "nameif ethernet0 outside security0", 0, 4,
-	    { "nameif", "ethernet0", "outside", "security0" },
-	    { 1, 8, 18, 26 } },
-	{ "  \t access-list  a\tpermit ", 0, 3,
-	    { "access-list", "a", "permit" }, { 5, 18, 20 } },
-	{ "pixfirewall(config)#fixup protocol pptp", 20, 3,
-	    { "fixup", "protocol", "pptp" }, { 21, 27, 36 } },
+	{ "nameif ethernet0 outside security0",
+	  0,
+	  4,
+	  { "nameif", "ethernet0", "outside", "security0" },
+	  { 1, 8, 18, 26 } },
+	{ "  \t access-list  a\tpermit ",
+	  0,
+	  3,
+	  { "access-list", "a", "permit" },
+	  { 5, 18, 20 } },
+	{ "pixfirewall(config)#fixup protocol pptp",
+	  20,
+	  3,
+	  { "fixup", "protocol", "pptp" },
+	  { 21, 27, 36 } },
 	{ "", 0, 0, { 0 }, { 0 } },
 	{ "     ", 0, 0, { 0 }, { 0 } },
-	{ "static (inside,outside) 1.2.3.4", 0, 3,
-	    { "static", "(inside,outside)", "1.2.3.4" }, { 1, 8, 25 } },
+	{ "static (inside,outside) 1.2.3.4",
+	  0,
+	  3,
+	  { "static", "(inside,outside)", "1.2.3.4" },
+	  { 1, 8, 25 } },
 	{ "host\x01x", 0, -1, { 0 }, { 0 } },
 	{ "caf\xc3\xa9 ok", 0, 2, { "caf\xc3\xa9", "ok" }, { 1, 7 } },
 };
@@ -44,13 +55,14 @@ START_TEST(test_lex_table)
 		p->file = "t";
 		n = cfg_lex_line(p, l, strlen(l), 7, lex_cases[i].col0);
 		ck_assert_msg(n == lex_cases[i].ntok, "case %zu: %d words", i,
-		    n);
+			      n);
 		if (n < 0) {
 			ck_assert_uint_eq(ph_diags_errors(p->diags), 1);
 		}
 		for (int k = 0; k < n; k++) {
 			ck_assert_str_eq(p->tok[k].s, lex_cases[i].toks[k]);
-			ck_assert_uint_eq(p->tok[k].pos.col, lex_cases[i].cols[k]);
+			ck_assert_uint_eq(p->tok[k].pos.col,
+					  lex_cases[i].cols[k]);
 			ck_assert_uint_eq(p->tok[k].pos.line, 7);
 		}
 		ph_diags_free(p->diags);
@@ -80,7 +92,7 @@ START_TEST(test_lex_nul_and_limit)
 	p->ntok = 0;
 	ck_assert_int_eq(cfg_lex_line(p, line, strlen(line), 2, 0), -1);
 	ck_assert_str_eq(ph_diags_get(p->diags, 1)->msg,
-	    "too many words in one command (limit 128)");
+			 "too many words in one command (limit 128)");
 	ph_diags_free(p->diags);
 	free(p);
 }
@@ -89,7 +101,7 @@ END_TEST
 /* Line-level rules, through the public API: text -> first error. */
 static const struct {
 	const char *text;
-	uint32_t line, col;   /* first error; 0 = must load */
+	uint32_t line, col; /* first error; 0 = must load */
 	const char *msg;
 } line_cases[] = {
 	/* prompts, comments and framing are skipped */
@@ -97,20 +109,25 @@ static const struct {
 	{ "PIX#\nhostname x\n", 0, 0, NULL },
 	{ "pixfirewall(config-pmap-c)#hostname x\n", 0, 0, NULL },
 	{ "! comment\n: Saved\n:\nBuilding configuration...\n"
-	  "Cryptochecksum:abc\n: end\n[OK]\n", 0, 0, NULL },
+	  "Cryptochecksum:abc\n: end\n[OK]\n",
+	  0, 0, NULL },
 	{ "pixfirewall(config)#write terminal Building configuration... "
-	  ": Saved :\n", 0, 0, NULL },
+	  ": Saved :\n",
+	  0, 0, NULL },
 	{ "hostname a\r\nhostname b\r\n", 0, 0, NULL },
 	{ "hostname a", 0, 0, NULL },
 	{ "", 0, 0, NULL },
 	{ "\n\n\n", 0, 0, NULL },
 	/* continuation: joined, also across blank lines */
 	{ "static (inside,outside) 192.168.201.5 10.48.66.106\n"
-	  "netmask 255.255.255.255 0 0\n", 0, 0, NULL },
+	  "netmask 255.255.255.255 0 0\n",
+	  0, 0, NULL },
 	{ "timeout conn 1:00:00 half-closed 0:10:00\n\n"
-	  "h323 0:05:00 sip 0:30:00\n", 0, 0, NULL },
+	  "h323 0:05:00 sip 0:30:00\n",
+	  0, 0, NULL },
 	{ "access-list a permit ip\nany\nany\naccess-group a in interface "
-	  "outside\n", 0, 0, NULL },
+	  "outside\n",
+	  0, 0, NULL },
 	/* a comment ends the command: no continuation after it */
 	{ "hostname a\n! x\nnetmask 1\n", 3, 1, "unknown command 'netmask'" },
 	/* a complete command does not take a continuation */
@@ -120,7 +137,9 @@ static const struct {
 	  "port 99999 out of range (0-65535)" },
 	{ "FROB x\n", 1, 1, "unknown command 'FROB'" },
 	{ "no\n", 1, 3, "missing command after 'no'" },
-	{ "hostname a\x00" "b\n", 1, 11, "NUL byte in rule text" },
+	{ "hostname a\x00"
+	  "b\n",
+	  1, 11, "NUL byte in rule text" },
 	{ "x(config)#\nfoo\n", 2, 1, "unknown command 'foo'" },
 	/* keywords are case-insensitive */
 	{ "HOSTNAME a\nNameIf ethernet0 outside SECURITY0\n", 0, 0, NULL },
@@ -144,7 +163,7 @@ START_TEST(test_line_rules)
 		g = tc_first(d, PH_DIAG_ERROR);
 		if (line_cases[i].line == 0) {
 			ck_assert_msg(rc == 0, "case %zu: %s", i,
-			    g ? g->msg : "?");
+				      g ? g->msg : "?");
 			ck_assert_ptr_nonnull(pol);
 		} else {
 			ck_assert_msg(rc == -EINVAL, "case %zu loaded", i);
@@ -162,12 +181,13 @@ END_TEST
 
 START_TEST(test_diag_format)
 {
-	struct ph_diag g = { "f.conf", 3, 5, PH_DIAG_ERROR, "bad thing",
-		"\tab cd" };
+	struct ph_diag g = { "f.conf",	    3,		 5,
+			     PH_DIAG_ERROR, "bad thing", "\tab cd" };
 	char buf[128];
 	int n = ph_diag_format(&g, buf, sizeof(buf));
 
-	ck_assert_str_eq(buf, "f.conf:3:5: error: bad thing\n\tab cd\n\t   ^\n");
+	ck_assert_str_eq(buf,
+			 "f.conf:3:5: error: bad thing\n\tab cd\n\t   ^\n");
 	ck_assert_int_eq(n, (int)strlen(buf));
 	/* truncation works like snprintf */
 	ck_assert_int_eq(ph_diag_format(&g, buf, 8), n);

@@ -46,7 +46,7 @@ check_any(const char *text, size_t len)
 	ck_assert_ptr_nonnull(a);
 	rc = ph_policy_parse(a, strlen(a), NULL, &pol2, &d);
 	ck_assert_msg(rc == 0, "canonical form rejected: %s\n%s",
-	    tc_first(d, PH_DIAG_ERROR)->msg, a);
+		      tc_first(d, PH_DIAG_ERROR)->msg, a);
 	b = ph_policy_print(pol2);
 	ck_assert_str_eq(a, b);
 	free(a);
@@ -68,7 +68,7 @@ START_TEST(test_empty_and_null)
 	ph_diags_free(d);
 	/* diags may be omitted */
 	ck_assert_int_eq(ph_policy_parse("bogus\n", 6, NULL, &pol, NULL),
-	    -EINVAL);
+			 -EINVAL);
 	ck_assert_ptr_null(pol);
 	ph_policy_free(NULL);
 	ph_diags_free(NULL);
@@ -86,10 +86,11 @@ START_TEST(test_ten_thousand_lines)
 
 	for (size_t i = 0; i < n; i++)
 		len += (size_t)snprintf(buf + len, cap - len,
-		    "access-list big permit tcp any host 10.%zu.%zu.1 eq %zu\n",
-		    i / 256, i % 256, 1 + i % 65000);
+					"access-list big permit tcp any host "
+					"10.%zu.%zu.1 eq %zu\n",
+					i / 256, i % 256, 1 + i % 65000);
 	len += (size_t)snprintf(buf + len, cap - len,
-	    "access-group big in interface outside\n");
+				"access-group big in interface outside\n");
 	pol = tc_ok(buf);
 	ck_assert_uint_eq(pol->n_aces, n);
 	ck_assert_uint_eq(pol->acls[0].n_shown, n);
@@ -111,7 +112,7 @@ START_TEST(test_limits)
 	/* one huge line */
 	memset(buf, 'a', 1 << 20);
 	ck_assert_int_eq(ph_policy_parse(buf, 1 << 20, NULL, &pol, &d),
-	    -EINVAL);
+			 -EINVAL);
 	g = tc_first(d, PH_DIAG_ERROR);
 	ck_assert_str_eq(g->msg, "line too long (limit 1024 bytes)");
 	ck_assert_uint_eq(ph_diags_count(d), 1);
@@ -120,16 +121,16 @@ START_TEST(test_limits)
 	memset(buf, '\n', big);
 	ck_assert_int_eq(ph_policy_parse(buf, big, NULL, &pol, &d), -EINVAL);
 	ck_assert_str_eq(tc_first(d, PH_DIAG_ERROR)->msg,
-	    "rule text too large (limit 16777216 bytes)");
+			 "rule text too large (limit 16777216 bytes)");
 	ph_diags_free(d);
 	/* thousands of bad lines: diagnostics are capped, errors counted */
 	for (size_t i = 0; i < 3000; i++)
 		memcpy(buf + i * 4, "zz!\n", 4);
 	ck_assert_int_eq(ph_policy_parse(buf, 3000 * 4, NULL, &pol, &d),
-	    -EINVAL);
+			 -EINVAL);
 	ck_assert_uint_eq(ph_diags_count(d), PH_CFG_MAX_DIAGS + 1);
 	ck_assert_str_eq(ph_diags_get(d, PH_CFG_MAX_DIAGS)->msg,
-	    "too many diagnostics; the rest are not shown");
+			 "too many diagnostics; the rest are not shown");
 	ph_diags_free(d);
 	free(buf);
 }
@@ -144,8 +145,9 @@ START_TEST(test_ace_limit)
 	const struct ph_diag *g;
 
 	for (size_t i = 0; i < n; i++)
-		len += (size_t)snprintf(buf + len, 32, "access-list a deny ip "
-		    "any any\n");
+		len += (size_t)snprintf(buf + len, 32,
+					"access-list a deny ip "
+					"any any\n");
 	ck_assert_int_eq(ph_policy_parse(buf, len, NULL, &pol, &d), -EINVAL);
 	g = tc_first(d, PH_DIAG_ERROR);
 	ck_assert_str_eq(g->msg, "too many access-list entries (limit 65536)");
@@ -166,33 +168,114 @@ START_TEST(test_expansion_limit)
 	sb_puts(&sb, "object-group network G\n");
 	for (int i = 0; i < 600; i++)
 		sb_printf(&sb, " network-object host 10.0.%d.%d\n", i / 250,
-		    i % 250);
+			  i % 250);
 	sb_puts(&sb, "access-list a permit ip object-group G object-group G\n"
-	    "access-group a in interface outside\n");
+		     "access-group a in interface outside\n");
 	ck_assert_int_eq(ph_policy_parse(sb.buf, sb.len, NULL, &pol, &d),
-	    -EINVAL);
+			 -EINVAL);
 	ck_assert_str_eq(tc_first(d, PH_DIAG_ERROR)->msg,
-	    "access lists expand to more than 262144 entries");
+			 "access lists expand to more than 262144 entries");
 	ph_diags_free(d);
 	sb_free(&sb);
 }
 END_TEST
 
 static const char *const words[] = {
-	"access-list", "a", "permit", "deny", "tcp", "udp", "ip", "icmp",
-	"gre", "any", "host", "10.0.0.1", "255.255.255.0", "10.0.0.0", "eq",
-	"www", "range", "1", "80", "log", "static", "(inside,outside)",
-	"nat", "(inside)", "global", "(outside)", "interface", "0", "netmask",
-	"255.255.255.255", "access-group", "in", "outside", "inside",
-	"timeout", "conn", "1:00:00", "xlate", "0:05:00", "fixup", "protocol",
-	"pptp", "1723", "no", "logging", "on", "trap", "debugging", "host",
-	"nameif", "ethernet2", "dmz", "security50", "object-group", "network",
-	"G", " network-object", "group-object", "policy-map", "global_policy",
-	"class", "inspection_default", "inspect", "route", "1.2.3.4", "name",
-	"names", "conduit", "mtu", "1500", "ip", "address", "\n", "\n", "\n",
-	"\r\n", "!", "pixfirewall(config)#", "\t", "\x01", "\0", "-", "(",
-	"object-group", "service", "S", "port-object", "class-map", "match",
-	"port", "vpdn", "group", "sysopt", "connection", "permit-pptp",
+	"access-list",
+	"a",
+	"permit",
+	"deny",
+	"tcp",
+	"udp",
+	"ip",
+	"icmp",
+	"gre",
+	"any",
+	"host",
+	"10.0.0.1",
+	"255.255.255.0",
+	"10.0.0.0",
+	"eq",
+	"www",
+	"range",
+	"1",
+	"80",
+	"log",
+	"static",
+	"(inside,outside)",
+	"nat",
+	"(inside)",
+	"global",
+	"(outside)",
+	"interface",
+	"0",
+	"netmask",
+	"255.255.255.255",
+	"access-group",
+	"in",
+	"outside",
+	"inside",
+	"timeout",
+	"conn",
+	"1:00:00",
+	"xlate",
+	"0:05:00",
+	"fixup",
+	"protocol",
+	"pptp",
+	"1723",
+	"no",
+	"logging",
+	"on",
+	"trap",
+	"debugging",
+	"host",
+	"nameif",
+	"ethernet2",
+	"dmz",
+	"security50",
+	"object-group",
+	"network",
+	"G",
+	" network-object",
+	"group-object",
+	"policy-map",
+	"global_policy",
+	"class",
+	"inspection_default",
+	"inspect",
+	"route",
+	"1.2.3.4",
+	"name",
+	"names",
+	"conduit",
+	"mtu",
+	"1500",
+	"ip",
+	"address",
+	"\n",
+	"\n",
+	"\n",
+	"\r\n",
+	"!",
+	"pixfirewall(config)#",
+	"\t",
+	"\x01",
+	"\0",
+	"-",
+	"(",
+	"object-group",
+	"service",
+	"S",
+	"port-object",
+	"class-map",
+	"match",
+	"port",
+	"vpdn",
+	"group",
+	"sysopt",
+	"connection",
+	"permit-pptp",
 };
 
 START_TEST(test_random_words)
@@ -203,8 +286,8 @@ START_TEST(test_random_words)
 		size_t len = 0, n = 1 + rng() % 80;
 
 		for (size_t i = 0; i < n; i++) {
-			const char *w = words[rng() % (sizeof(words) /
-			    sizeof(*words))];
+			const char *w =
+				words[rng() % (sizeof(words) / sizeof(*words))];
 			size_t wl = w[0] ? strlen(w) : 1;
 
 			if (len + wl + 1 >= sizeof(buf))
@@ -221,9 +304,10 @@ END_TEST
 
 START_TEST(test_mutated_seeds)
 {
-	static const char *const files[] = { "seed-to-pix-radius.conf",
-		"example-objgroups.conf", "example-asa.conf",
-		"seed-through-62-client-inside.conf" };
+	static const char *const files[] = {
+		"seed-to-pix-radius.conf", "example-objgroups.conf",
+		"example-asa.conf", "seed-through-62-client-inside.conf"
+	};
 	const char *dir = getenv("PH_SRCDIR");
 
 	for (size_t f = 0; f < sizeof(files) / sizeof(*files); f++) {
@@ -232,7 +316,7 @@ START_TEST(test_mutated_seeds)
 		FILE *fp;
 
 		snprintf(path, sizeof(path), "%s/rules/%s", dir ? dir : ".",
-		    files[f]);
+			 files[f]);
 		fp = fopen(path, "rb");
 		ck_assert_msg(fp != NULL, "%s (set PH_SRCDIR)", path);
 		orig = malloc(1 << 16);
@@ -256,7 +340,7 @@ START_TEST(test_mutated_seeds)
 				default: /* duplicate a span */
 					if (len + 64 < (1u << 17)) {
 						memmove(buf + at + 64, buf + at,
-						    len - at);
+							len - at);
 						len += 64;
 					}
 				}
