@@ -14,6 +14,8 @@ def build(s):
     p = Pptp(t)
     p.start()
     c = p.call(1, 500)
+    if c is None:
+        return
     c.gre('client')
     c.gre('server')
     p.disconnect(c)

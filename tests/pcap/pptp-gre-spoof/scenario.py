@@ -15,6 +15,8 @@ def build(s):
     p = Pptp(t)
     p.start()
     c = p.call(1, 600)
+    if c is None:
+        return
     c.gre('server')
     spoof = s.host('outside', '192.168.201.99')
     spoof.send(gre(spoof.ip, t.server.remote[0], c.pns_id_at_pac,

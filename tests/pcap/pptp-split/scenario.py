@@ -21,12 +21,14 @@ def build(s):
     p = Pptp(t)
     p.start(split=[5, 100])
     c1 = p.call_request(1, split=[13])
-    p.call_reply(c1, 300, split=[15])
+    if not p.call_reply(c1, 300, split=[15]):
+        return
     c1.gre('client')
     c1.gre('server')
     sli = pptp_msg('SLI', peer_call_id=c1.pac_id_at_pns)
     c2 = p.call_request(2, before=[sli], split=[len(sli) + 13])
-    p.call_reply(c2, 301)
+    if not p.call_reply(c2, 301):
+        return
     c2.gre('client')
     c2.gre('server')
     p.send('server', [pptp_msg('ECHORQ', ident=7)])

@@ -17,6 +17,8 @@ def build(s):
     p.start()
     c1 = p.call(1, 200)
     c2 = p.call(2, 201)
+    if c1 is None or c2 is None:    # a call was refused: the golden shows it
+        return
     for c in (c1, c2):
         c.gre('client')
         c.gre('server')
