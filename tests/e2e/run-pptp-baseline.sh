@@ -196,6 +196,56 @@ run_case() {
 	fi
 }
 
+# fakeppp_selftest: pinhole-fakeppp against itself and against broken
+# peers, checking exit statuses and the frame log (no namespaces needed).
+fakeppp_selftest() {
+	local f=$PPTP_FAKEPPP d=$LOGROOT/fakeppp rc bad=0
+	mkdir -p "$d"
+	# 1. back to back: both sides reach LCP up and exchange echoes
+	timeout 10 "$f" -r a -H 1.2 -t 5 -l "$d/a.log" --exec -- \
+		"$f" -r b -t 5 -l "$d/b.log"
+	rc=$?
+	if ! { [ "$rc" -eq 0 ] && grep -q " event lcp-up " "$d/a.log" &&
+		grep -q " event lcp-up " "$d/b.log" &&
+		grep -q " rx LCP Echo-Reply " "$d/a.log" &&
+		grep -q " rx LCP Terminate-Request " "$d/b.log"; }; then
+		echo "FAIL: fakeppp back to back (status $rc)"
+		bad=1
+	fi
+	# 2. a silent peer: timeout before LCP, status 2
+	timeout 10 "$f" -r s -t 0.5 -l "$d/silent.log" --exec -- sleep 3
+	rc=$?
+	[ "$rc" -eq 2 ] || {
+		echo "FAIL: fakeppp silent peer: status $rc, want 2"
+		bad=1
+	}
+	# 3. a peer sending garbage then leaving: bad frames counted, status 3
+	timeout 10 "$f" -r g -t 5 -l "$d/garbage.log" --exec -- \
+		sh -c 'printf "\176\377\003\300\041\001\001\000\004\000\000\176"
+			sleep 0.5'
+	rc=$?
+	if ! { [ "$rc" -eq 3 ] && grep -q " rx bad-frame " "$d/garbage.log"; }
+	then
+		echo "FAIL: fakeppp garbage peer: status $rc, want 3 + bad-frame"
+		bad=1
+	fi
+	# 4. usage error: status 1
+	"$f" --timeout=-1 >/dev/null 2>&1
+	rc=$?
+	[ "$rc" -eq 1 ] || {
+		echo "FAIL: fakeppp bad option: status $rc, want 1"
+		bad=1
+	}
+	if [ "$bad" -eq 0 ]; then
+		echo "== fakeppp self-test: ok"
+		summary+=("fakeppp self-test: ok")
+	else
+		failed=1
+		summary+=("fakeppp self-test: FAILED")
+	fi
+}
+
+fakeppp_selftest
 run_case a1 setup_out "" nat_none yes "routing, random call IDs"
 run_case a2 setup_out 4660 nat_none yes "routing, all call IDs 4660"
 run_case b1 setup_out "" nat_masq_helper no \

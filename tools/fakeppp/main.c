@@ -346,6 +346,11 @@ fp_nonblock(int fd)
 static void
 fp_exec_child(int slave, char **argv)
 {
+	sigset_t none;
+
+	/* the blocked mask survives exec: give the command a clean one */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	setpgid(0, 0);
 	if (dup2(slave, STDIN_FILENO) < 0 || dup2(slave, STDOUT_FILENO) < 0)
 		_exit(127);
@@ -646,8 +651,14 @@ fp_wait_children(struct fp_ctx *ctx, pid_t pgid)
 	kill(-pgid, SIGKILL);
 	if (ctx->child > 0)
 		kill(ctx->child, SIGKILL);
-	while (waitpid(-1, NULL, 0) > 0)
-		;
+	/* bounded: a descendant outside the group is left to the caller */
+	end = fp_now_ms() + 1000;
+	while (fp_now_ms() < end) {
+		fp_reap(ctx);
+		if (waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD)
+			return;
+		nanosleep(&nap, NULL);
+	}
 }
 
 static void
