@@ -108,6 +108,64 @@ START_TEST(test_seed62_gre_permitted)
 }
 END_TEST
 
+/* Seed "PPTP to the PIX": a ping from outside to a global pool address
+ * with no xlate is 106011, word for word; once an inside host holds that
+ * address, the conduit admits the ping to it. */
+static const char *seed_to_pix =
+	"nameif ethernet0 outside security0\n"
+	"nameif ethernet1 inside security100\n"
+	"ip address outside 172.18.124.152 255.255.255.0\n"
+	"ip address inside 10.1.1.1 255.255.255.0\n"
+	"access-list 101 permit ip 10.1.1.0 255.255.255.0 192.168.1.0 "
+	"255.255.255.0\n"
+	"global (outside) 1 172.18.124.201-172.18.124.202\n"
+	"nat (inside) 0 access-list 101\n"
+	"nat (inside) 1 10.1.1.0 255.255.255.0 0 0\n"
+	"conduit permit icmp any any\n"
+	"route outside 0.0.0.0 0.0.0.0 172.18.124.1 1\n";
+
+START_TEST(test_seed_to_pix_no_xlate)
+{
+	struct eh *h = eh_new(seed_to_pix, 0);
+	uint32_t g;
+
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(eh_icmp(h, "outside", A(172, 17, 194, 164),
+					 A(172, 18, 124, 201), PH_ICMP_ECHO,
+					 512, (uint16_t)(1 + i), 1),
+				 PH_VERDICT_DROP);
+		ck_assert_uint_eq(h->out.reason, PH_R_NO_XLATE_IN);
+		eh_expect(h, "Deny inbound (No xlate) icmp src "
+			     "outside:172.17.194.164 dst "
+			     "outside:172.18.124.201 (type 8, code 0)");
+	}
+	ck_assert_uint_eq(h->ev_sev[0], 3);
+	/* the exempt network is not translated */
+	ck_assert_int_eq(eh_tcp(h, "inside", A(10, 1, 1, 7), 1025,
+				A(192, 168, 1, 9), 80, PH_TCP_SYN, 2),
+			 PH_VERDICT_ACCEPT);
+	ck_assert_uint_eq(eh_src(h), A(10, 1, 1, 7));
+	eh_expect(h, "Built outbound TCP connection 1 for "
+		     "outside:192.168.1.9/80 (192.168.1.9/80) to "
+		     "inside:10.1.1.7/1025 (10.1.1.7/1025)");
+	/* an inside host going elsewhere takes a pool address */
+	ck_assert_int_eq(eh_tcp(h, "inside", A(10, 1, 1, 5), 1025,
+				A(8, 8, 8, 8), 80, PH_TCP_SYN, 2),
+			 PH_VERDICT_ACCEPT);
+	g = eh_src(h);
+	ck_assert(g == A(172, 18, 124, 201) || g == A(172, 18, 124, 202));
+	eh_skip(h);
+	/* while it holds it, the conduit admits a ping to it */
+	ck_assert_int_eq(eh_icmp(h, "outside", A(172, 17, 194, 164), g,
+				 PH_ICMP_ECHO, 512, 3, 3),
+			 PH_VERDICT_ACCEPT);
+	ck_assert_uint_eq(eh_dst(h), A(10, 1, 1, 5));
+	ck_assert_uint_eq(h->out.out_ifidx, eh_if(h, "inside"));
+	eh_check_counters(h);
+	eh_free(h);
+}
+END_TEST
+
 static const char *three_if = "nameif ethernet0 outside security0\n"
 			      "nameif ethernet1 inside security100\n"
 			      "nameif ethernet2 dmz security50\n"
@@ -470,6 +528,7 @@ main(void)
 
 	tcase_add_test(tc, test_seed62_gre_denied);
 	tcase_add_test(tc, test_seed62_gre_permitted);
+	tcase_add_test(tc, test_seed_to_pix_no_xlate);
 	tcase_add_test(tc, test_outbound_needs_translation);
 	tcase_add_test(tc, test_same_security_denied);
 	tcase_add_test(tc, test_inbound_needs_static_and_acl);
