@@ -545,6 +545,7 @@ int
 cfg_compile(struct cfg_parser *p, struct ph_policy **out)
 {
 	struct ph_policy *pol = calloc(1, sizeof(*pol));
+	const char *host;
 	int rc;
 
 	*out = NULL;
@@ -559,9 +560,11 @@ cfg_compile(struct cfg_parser *p, struct ph_policy **out)
 	compile_inspect(p, &pol->inspect);
 	compile_logging(p->src, pol);
 	pol->permit_pptp = p->src->permit_pptp;
-	strlcpy(pol->hostname,
-		p->src->hostname ? p->src->hostname : "pixfirewall",
-		sizeof(pol->hostname));
+	if (p->src->hostname)
+		host = p->src->hostname;
+	else
+		host = p->src->asa ? "ciscoasa" : "pixfirewall";
+	strlcpy(pol->hostname, host, sizeof(pol->hostname));
 	if (p->n_errors > 0) {
 		rc = -EINVAL;
 		goto fail;

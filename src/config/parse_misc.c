@@ -509,6 +509,8 @@ parse_noeffect(struct cfg_parser *p, const char *kw)
 		/* the keyword in its canonical spelling */
 		size_t off = p->negated ? 3 : 0;
 
+		if (p->negated)
+			memcpy(text, "no", 2);
 		memcpy(text + off, ne->kw, strlen(ne->kw));
 	}
 	cfg_keep(p, ne->sec, text);
