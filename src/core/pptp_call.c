@@ -9,7 +9,9 @@
  * Fail-closed rules (docs/pptp.md): any message not allowed in the current
  * state, a reply or ICCN that matches no call, and a call ID an endpoint
  * reuses while its call is alive are state errors, and the stream fails
- * the whole control connection.  CCRQ, CDN, WEN and SLI that name no known
+ * the whole control connection.  A reply or ICCN that crosses the PNS's
+ * CCRQ on the wire is not an error: the call stays down and its CDN
+ * follows.  CCRQ, CDN, WEN and SLI that name no known
  * call are harmless (they open nothing and name an ID nobody else owns on
  * this control connection): they pass, counted.  So do those four after a
  * StopCCRQ, when a peer may not yet have seen the stop ("late").
@@ -425,7 +427,10 @@ commit_reply(struct ph_pptp_ctl *ctl, int dir, unsigned type,
 
 	c = call_by_wire(ctl, dir, !dir, peer);
 	if (c == NULL || c->kind != kind || c->origin != !dir ||
-	    c->state != PH_PPTP_CALL_WAIT_REPLY)
+	    (c->state != PH_PPTP_CALL_WAIT_REPLY &&
+	     c->state != PH_PPTP_CALL_CLEARING) ||
+	    (c->flags & (dir == PH_PPTP_DIR_I ? PH_PPTP_CALL_HAVE_IN
+					      : PH_PPTP_CALL_HAVE_OUT)))
 		return PH_R_PPTP_STATE; /* reply to no request */
 	if (call_find(ctl, dir, false, own) != NULL)
 		return PH_R_PPTP_STATE;
@@ -434,6 +439,8 @@ commit_reply(struct ph_pptp_ctl *ctl, int dir, unsigned type,
 		call_remove(ctl, c, PH_PPTP_END_CDN);
 		return PH_R_NONE;
 	}
+	if (c->state == PH_PPTP_CALL_CLEARING)
+		return PH_R_NONE; /* crossed a CCRQ: stays down, CDN follows */
 	if (type == PH_PPTP_OCRP)
 		call_set_up(ctl, c);
 	else
@@ -448,8 +455,13 @@ commit_connect(struct ph_pptp_ctl *ctl, int dir, const uint8_t *msg)
 	struct ph_pptp_call *c;
 
 	c = call_by_wire(ctl, dir, !dir, ph_get_be16(msg + 12));
-	if (c == NULL || c->kind != PH_PPTP_CALL_INCOMING ||
-	    c->state != PH_PPTP_CALL_WAIT_CONNECT)
+	if (c == NULL || c->kind != PH_PPTP_CALL_INCOMING || c->origin != dir)
+		return PH_R_PPTP_STATE;
+	if (c->state == PH_PPTP_CALL_CLEARING &&
+	    (c->flags & PH_PPTP_CALL_HAVE_IN) &&
+	    (c->flags & PH_PPTP_CALL_HAVE_OUT))
+		return PH_R_NONE; /* crossed a CCRQ: stays down */
+	if (c->state != PH_PPTP_CALL_WAIT_CONNECT)
 		return PH_R_PPTP_STATE;
 	call_set_up(ctl, c);
 	return PH_R_NONE;

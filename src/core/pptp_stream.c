@@ -480,8 +480,11 @@ step(struct ph_pptp_stream *s, int dir, struct seg *g,
 	return st;
 }
 
-/* After the segment: hold it if it ended inside a looked-up field. */
-static void
+/*
+ * After the segment: hold it if it ended inside a looked-up field.  True
+ * when it must be refused instead (PPTP_HOLD_LIMIT).
+ */
+static bool
 maybe_hold(struct ph_pptp_stream *s, int dir, uint32_t seq, size_t len,
 	   uint32_t snap_next, const struct msgstate *snap,
 	   struct ph_pptp_result *res)
@@ -492,7 +495,15 @@ maybe_hold(struct ph_pptp_stream *s, int dir, uint32_t seq, size_t len,
 
 	if (o < 13 || o > 15 || !(o & 1) ||
 	    m->plan[(o - 12) / 2] != PH_PPTP_PLAN_LOOKUP)
-		return;
+		return false;
+	if (rx->held) {
+		/*
+		 * Cannot happen: the first byte after a held segment always
+		 * completes the held field and releases it.  Refuse a second
+		 * hold rather than lose track of the first one.
+		 */
+		return true;
+	}
 	rx->held = true;
 	rx->hs = seq;
 	rx->he = seq + (uint32_t)len;
@@ -505,6 +516,7 @@ maybe_hold(struct ph_pptp_stream *s, int dir, uint32_t seq, size_t len,
 	}
 	res->action = PH_PPTP_HOLD;
 	s->stats.holds++;
+	return false;
 }
 
 static void
@@ -533,9 +545,13 @@ parse(struct ph_pptp_stream *s, int dir, uint32_t seq, uint8_t *payload,
 
 	while (st == STEP_OK && g.i < g.n)
 		st = step(s, dir, &g, res);
+	if (st == STEP_OK &&
+	    maybe_hold(s, dir, seq, len, snap_next, &snap, res)) {
+		g.reason = PH_R_PPTP_HOLD_LIMIT;
+		st = STEP_RECOVER;
+	}
 	switch (st) {
 	case STEP_OK:
-		maybe_hold(s, dir, seq, len, snap_next, &snap, res);
 		break;
 	case STEP_RECOVER:
 		if (SEQ_GEQ(rx->m.start, snap_next)) {

@@ -130,7 +130,7 @@ th_new_cfg(uint64_t seed, const struct ph_pptp_config *cfg, bool identity)
 	t->ops.msg = th_msg;
 	t->s = ph_pptp_stream_new(cfg, &t->ops, t);
 	ck_assert_ptr_nonnull(t->s);
-	t->isn[0] = t->seq[0] = 0xfffff000u; /* wraps during the run */
+	t->isn[0] = t->seq[0] = 0xffffff80u; /* wraps during the run */
 	t->isn[1] = t->seq[1] = 1000;
 	ck_assert_int_eq(ph_pptp_stream_start(t->s, 0, t->isn[0]), 0);
 	ck_assert_int_eq(ph_pptp_stream_start(t->s, 1, t->isn[1]), 0);
@@ -147,6 +147,8 @@ static inline void
 th_free_all(struct th *t)
 {
 	ph_pptp_stream_free(t->s);
+	/* every translated ID handed out came back */
+	ck_assert_uint_eq(ph_idalloc_used(t->ida), 0);
 	ph_idalloc_free(t->ida);
 	free(t);
 }

@@ -421,6 +421,49 @@ START_TEST(test_sccrp_refused_and_collision)
 }
 END_TEST
 
+/* A reply or ICCN that crosses the PNS's CCRQ: no error, no GRE. */
+START_TEST(test_reply_crossing_ccrq)
+{
+	struct th *t = th_new(39);
+	uint16_t x;
+
+	th_establish(t);
+	ck_assert_int_eq(send_ocrq(t, 0x4000), PH_PPTP_PASS);
+	x = (uint16_t)xl(t, 0x4000);
+	ck_assert_int_eq(th_send(t, I, m, pptpb_ccrq(m, 0x4000)), PH_PPTP_PASS);
+	ck_assert_uint_eq(pptpb_get16(t->out[I] + t->outlen[I] - 16, 12), x);
+	ck_assert_int_eq(send_ocrp(t, 0x9a00, x, 1), PH_PPTP_PASS);
+	ck_assert_uint_eq(pptpb_get16(t->out[O] + t->outlen[O] - 32, 14),
+			  0x4000);
+	ck_assert_uint_eq(th_call(t, 0x4000, -1)->state, PH_PPTP_CALL_CLEARING);
+	ck_assert_ptr_null(strstr(t->ev, "up "));
+	/* a second reply for it is still an error later; first the CDN */
+	ck_assert_int_eq(th_send(t, O, m, pptpb_cdn(m, 0x9a00, 4)),
+			 PH_PPTP_PASS);
+	ck_assert_uint_eq(ph_pptp_stream_ncalls(t->s), 0);
+	ck_assert_uint_eq(ph_idalloc_used(t->ida), 0);
+	/* crossing with a refusal: the call is simply over */
+	ck_assert_int_eq(send_ocrq(t, 0x4001), PH_PPTP_PASS);
+	x = (uint16_t)xl(t, 0x4001);
+	th_send(t, I, m, pptpb_ccrq(m, 0x4001));
+	ck_assert_int_eq(send_ocrp(t, 0x9a01, x, 6), PH_PPTP_PASS);
+	ck_assert_uint_eq(ph_pptp_stream_ncalls(t->s), 0);
+	/* an incoming call cleared before its ICCN arrives */
+	th_send(t, O, m, pptpb_icrq(m, 0x9b00, 1));
+	th_send(t, I, m, pptpb_icrp(m, 0x5000, 0x9b00, 1));
+	x = (uint16_t)xl(t, 0x5000);
+	th_send(t, I, m, pptpb_ccrq(m, 0x5000));
+	ck_assert_int_eq(th_send(t, O, m, pptpb_iccn(m, x)), PH_PPTP_PASS);
+	ck_assert_uint_eq(pptpb_get16(t->out[O] + t->outlen[O] - 28, 12),
+			  0x5000);
+	ck_assert_ptr_null(strstr(t->ev, "up "));
+	ck_assert_int_eq(th_send(t, O, m, pptpb_iccn(m, x)), PH_PPTP_PASS);
+	ck_assert_int_eq(send_ocrp(t, 0x9b00, x, 1), PH_PPTP_DROP);
+	expect_state_error(t);
+	th_free_all(t);
+}
+END_TEST
+
 /* CCRQ and CDN for no known call: harmless, pass, counted. */
 START_TEST(test_unknown_call_passes)
 {
@@ -692,6 +735,7 @@ main(void)
 	tcase_add_test(tc, test_reply_without_request_fails);
 	tcase_add_test(tc, test_messages_before_establishment);
 	tcase_add_test(tc, test_sccrp_refused_and_collision);
+	tcase_add_test(tc, test_reply_crossing_ccrq);
 	tcase_add_test(tc, test_unknown_call_passes);
 	tcase_add_test(tc, test_incoming_call);
 	tcase_add_test(tc, test_role_violation);
