@@ -138,6 +138,27 @@ struct out_aces {
 	size_t n, cap;
 };
 
+/* One compiled entry from an ACE and one choice of each operand. */
+static void
+ace_fill(struct ph_ace *x, const struct cfg_ace *e, int16_t proto,
+	 const struct ph_prefix *src, const struct ph_portspec *sport,
+	 const struct ph_prefix *dst, const struct ph_portspec *dport,
+	 int16_t icmp)
+{
+	x->action = e->action;
+	x->proto = proto == 0 ? PH_PROTO_ANY : proto;
+	x->src = *src;
+	x->dst = *dst;
+	if (x->proto == 6 || x->proto == 17) {
+		x->sport = *sport;
+		x->dport = *dport;
+	}
+	x->icmp_type = x->proto == 1 ? icmp : PH_ICMP_ANY;
+	x->log_level = e->log_level;
+	x->log_interval = e->log_interval;
+	x->src_line = e->line;
+}
+
 /* Expand one ACE as written into out; -1 on limit/oom (reported). */
 static int
 expand_ace(struct cfg_parser *p, const struct cfg_ace *e, uint32_t slot,
@@ -198,20 +219,10 @@ expand_ace(struct cfg_parser *p, const struct cfg_ace *e, uint32_t slot,
 		}
 		out->a = x;
 		x = &out->a[out->n++];
-		x->action = e->action;
-		x->proto = pr.val[a] == 0 ? PH_PROTO_ANY : pr.val[a];
-		x->src = s.pfx[b];
-		x->dst = d.pfx[k];
-		if (x->proto == 6 || x->proto == 17) {
-			x->sport = sp.port[c];
-			x->dport = dp.port[l];
-		}
-		x->icmp_type = x->proto == 1 ? ic.val[m] : PH_ICMP_ANY;
-		x->log_level = e->log_level;
-		x->log_interval = e->log_interval;
+		ace_fill(x, e, pr.val[a], &s.pfx[b], &sp.port[c], &d.pfx[k],
+			 &dp.port[l], ic.val[m]);
 		x->ace_idx = slot;
 		x->line_no = line_no;
-		x->src_line = e->line;
 	}
 	rc = 0;
 out:

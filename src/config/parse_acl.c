@@ -657,13 +657,51 @@ out:
 
 /* ---- object groups ----------------------------------------------------- */
 
+/* Append a group (takes name on success); its index, or -1. */
+static int
+group_new(struct cfg_parser *p, char *name, int type, int svc, size_t name_at)
+{
+	struct ph_policy_src *src = p->src;
+	struct cfg_group *ng;
+	struct strbuf sb;
+
+	if (src->n_groups >= PH_CFG_MAX_ITEMS) {
+		cfg_err(p, 0, "too many object-groups");
+		return -1;
+	}
+	ng = vec_grow(src->groups, &src->cap_groups, src->n_groups,
+		      sizeof(*ng));
+	if (ng == NULL) {
+		p->oom = true;
+		return -1;
+	}
+	src->groups = ng;
+	ng = &src->groups[src->n_groups];
+	memset(ng, 0, sizeof(*ng));
+	sb_init(&sb);
+	sb_printf(&sb, "object-group %s %s", gtype_names[type], name);
+	if (svc)
+		sb_printf(&sb, " %s",
+			  svc == CFG_SVC_TCP   ? "tcp"
+			  : svc == CFG_SVC_UDP ? "udp"
+					       : "tcp-udp");
+	ng->head = sb_steal(&sb);
+	if (ng->head == NULL) {
+		p->oom = true;
+		return -1;
+	}
+	ng->name = name;
+	ng->type = (uint8_t)type;
+	ng->svc = (uint8_t)svc;
+	ng->pos = p->tok[name_at].pos;
+	return (int)src->n_groups++;
+}
+
 /* `object-group network|service|protocol|icmp-type NAME [tcp|udp|tcp-udp]` */
 void
 parse_object_group(struct cfg_parser *p)
 {
 	struct ph_policy_src *src = p->src;
-	struct cfg_group *ng;
-	struct strbuf sb;
 	const char *t;
 	size_t at = p->pos, name_at;
 	char *name;
@@ -711,37 +749,11 @@ parse_object_group(struct cfg_parser *p)
 		p->mode_obj = g;
 		return;
 	}
-	if (src->n_groups >= PH_CFG_MAX_ITEMS) {
-		cfg_err(p, 0, "too many object-groups");
+	g = group_new(p, name, type, svc, name_at);
+	if (g < 0)
 		goto out;
-	}
-	ng = vec_grow(src->groups, &src->cap_groups, src->n_groups,
-		      sizeof(*ng));
-	if (ng == NULL) {
-		p->oom = true;
-		goto out;
-	}
-	src->groups = ng;
-	ng = &src->groups[src->n_groups];
-	memset(ng, 0, sizeof(*ng));
-	sb_init(&sb);
-	sb_printf(&sb, "object-group %s %s", gtype_names[type], name);
-	if (svc)
-		sb_printf(&sb, " %s",
-			  svc == CFG_SVC_TCP   ? "tcp"
-			  : svc == CFG_SVC_UDP ? "udp"
-					       : "tcp-udp");
-	ng->head = sb_steal(&sb);
-	if (ng->head == NULL) {
-		p->oom = true;
-		goto out;
-	}
-	ng->name = name;
-	ng->type = (uint8_t)type;
-	ng->svc = (uint8_t)svc;
-	ng->pos = p->tok[name_at].pos;
 	p->mode = MODE_OBJGRP;
-	p->mode_obj = (int32_t)src->n_groups++;
+	p->mode_obj = g;
 	return;
 out:
 	free(name);
@@ -762,6 +774,69 @@ group_reaches(const struct ph_policy_src *src, int from, int target, int depth)
 		    group_reaches(src, g->m[i].group, target, depth + 1))
 			return true;
 	return false;
+}
+
+/* ` group-object G`: same type (and protocol), never itself. */
+static int
+member_group(struct cfg_parser *p, struct cfg_group *g, struct cfg_member *m,
+	     struct strbuf *sb)
+{
+	size_t at = p->pos;
+	int r = group_ref(p, g->type);
+
+	if (r < 0)
+		return -1;
+	if (group_reaches(p->src, r, (int)(g - p->src->groups), 0)) {
+		cfg_err(p, at, "object-group '%s' would contain itself",
+			p->tok[at].s);
+		return -1;
+	}
+	if (g->type == CFG_G_SERVICE && p->src->groups[r].svc != g->svc) {
+		cfg_err(p, at, "object-group '%s' has another protocol",
+			p->tok[at].s);
+		return -1;
+	}
+	m->group = r;
+	sb_printf(sb, " group-object %s", p->src->groups[r].name);
+	return cfg_end(p);
+}
+
+/* ` network-object host A | A M` */
+static int
+member_network(struct cfg_parser *p, struct cfg_member *m, struct strbuf *sb)
+{
+	size_t at = p->pos;
+	struct cfg_addr a;
+
+	if (cfg_accept(p, "host")) {
+		a.kind = CFG_A_HOST;
+		a.mask = 0xffffffffu;
+		if (cfg_ip(p, &a.addr, &a.name) < 0)
+			return -1;
+	} else {
+		if (cfg_peek(p) && strcasecmp(cfg_peek(p), "any") == 0) {
+			cfg_err(p, p->pos,
+				"use 0.0.0.0 0.0.0.0 for "
+				"any in a network object");
+			return -1;
+		}
+		a.kind = CFG_A_NET;
+		if (cfg_ip(p, &a.addr, &a.name) < 0 || cfg_mask(p, &a.mask) < 0)
+			return -1;
+		if (a.addr & ~a.mask) {
+			cfg_err(p, at,
+				"address %s has bits outside "
+				"netmask %s",
+				p->tok[at].s, p->tok[at + 1].s);
+			return -1;
+		}
+		if (a.mask == 0xffffffffu)
+			a.kind = CFG_A_HOST;
+	}
+	m->pfx.addr = a.addr;
+	m->pfx.mask = a.mask;
+	fmt_addr(sb, p->src, &a);
+	return 0;
 }
 
 static int
@@ -789,30 +864,8 @@ member_parse(struct cfg_parser *p, struct cfg_group *g, const char *kw,
 		m->is_desc = true;
 		return 0;
 	}
-	if (strcmp(kw, "group-object") == 0) {
-		int r = group_ref(p, g->type);
-
-		if (r < 0)
-			return -1;
-		if (group_reaches(p->src, r, (int)(g - p->src->groups), 0)) {
-			cfg_err(p, at,
-				"object-group '%s' would contain "
-				"itself",
-				p->tok[at].s);
-			return -1;
-		}
-		if (g->type == CFG_G_SERVICE &&
-		    p->src->groups[r].svc != g->svc) {
-			cfg_err(p, at,
-				"object-group '%s' has another "
-				"protocol",
-				p->tok[at].s);
-			return -1;
-		}
-		m->group = r;
-		sb_printf(sb, " group-object %s", p->src->groups[r].name);
-		return cfg_end(p);
-	}
+	if (strcmp(kw, "group-object") == 0)
+		return member_group(p, g, m, sb);
 	if (strcmp(kw, want[g->type]) != 0) {
 		cfg_err(p, at - 1, "'%s' does not belong in a %s object-group",
 			kw, gtype_names[g->type]);
@@ -820,41 +873,10 @@ member_parse(struct cfg_parser *p, struct cfg_group *g, const char *kw,
 	}
 	sb_printf(sb, " %s ", kw);
 	switch (g->type) {
-	case CFG_G_NETWORK: {
-		struct cfg_addr a;
-
-		if (cfg_accept(p, "host")) {
-			a.kind = CFG_A_HOST;
-			a.mask = 0xffffffffu;
-			if (cfg_ip(p, &a.addr, &a.name) < 0)
-				return -1;
-		} else {
-			if (cfg_peek(p) &&
-			    strcasecmp(cfg_peek(p), "any") == 0) {
-				cfg_err(p, p->pos,
-					"use 0.0.0.0 0.0.0.0 for "
-					"any in a network object");
-				return -1;
-			}
-			a.kind = CFG_A_NET;
-			if (cfg_ip(p, &a.addr, &a.name) < 0 ||
-			    cfg_mask(p, &a.mask) < 0)
-				return -1;
-			if (a.addr & ~a.mask) {
-				cfg_err(p, at,
-					"address %s has bits outside "
-					"netmask %s",
-					p->tok[at].s, p->tok[at + 1].s);
-				return -1;
-			}
-			if (a.mask == 0xffffffffu)
-				a.kind = CFG_A_HOST;
-		}
-		m->pfx.addr = a.addr;
-		m->pfx.mask = a.mask;
-		fmt_addr(sb, p->src, &a);
+	case CFG_G_NETWORK:
+		if (member_network(p, m, sb) < 0)
+			return -1;
 		break;
-	}
 	case CFG_G_SERVICE:
 		if (cfg_portspec(p, &m->port) < 0)
 			return -1;
