@@ -66,8 +66,8 @@
 	X(UDP_DNS_DENIED, 106007, 2,                                         \
 	  "Deny inbound UDP from {ip0}/{port0} to {ip1}/{port1} due to "     \
 	  "DNS {text}",                                                      \
-	  "DNS reply/query with no outstanding request (text: "              \
-	  "Response|Query)")                                                 \
+	  "DNS reply or query with no outstanding request (text: "           \
+	  "Response or Query)")                                              \
 	X(PROTO_IN_DENIED, 106010, 3,                                        \
 	  "Deny inbound {proto} src {if0}:{ip0}[/{port0}] dst "              \
 	  "{if1}:{ip1}[/{port1}]",                                           \

@@ -5,6 +5,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,6 +143,37 @@ START_TEST(test_teardown_words)
 }
 END_TEST
 
+/* docs/syslog.md carries the catalog, row for row. */
+START_TEST(test_docs_match_catalog)
+{
+	const char *src = getenv("PH_SRCDIR");
+	char path[512], row[1024], *doc;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/docs/syslog.md",
+		 src != NULL ? src : ".");
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	doc = calloc(1, (size_t)n + 1);
+	ck_assert_uint_eq(fread(doc, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	for (size_t i = 0; i < ph_event_def_count(); i++) {
+		const struct ph_event_def *d = ph_event_def_at(i);
+
+		snprintf(row, sizeof(row), "| %u | %u | `%s` | `%s` | %s |\n",
+			 d->id, d->severity, d->sym, d->fmt, d->when);
+		ck_assert_msg(strstr(doc, row) != NULL,
+			      "docs/syslog.md lacks or differs in row %u:\n%s",
+			      d->id, row);
+	}
+	free(doc);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -156,6 +188,7 @@ main(void)
 	tcase_add_test(tc, test_init_sets_defaults);
 	tcase_add_test(tc, test_enum_is_message_id);
 	tcase_add_test(tc, test_teardown_words);
+	tcase_add_test(tc, test_docs_match_catalog);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
