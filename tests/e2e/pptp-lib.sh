@@ -7,8 +7,8 @@
 # Every peer runs as
 #   timeout -> ip netns exec NS -> unshare --mount --pid (private ns) -> peer
 # In its private mount namespace /dev is a small tmpfs (null, zero, urandom,
-# tty, a private devpts, /dev/log -> a syslog sink socket) and /run is an
-# empty tmpfs, so each pptp client has its own /var/run/pptp (call manager
+# tty, a private devpts, /dev/log -> a syslog sink socket), /proc belongs to
+# its pid namespace and /run is an empty tmpfs, so each pptp client has its own /var/run/pptp (call manager
 # socket) and many clients can share one network namespace. The peer is
 # pid 1 of its pid namespace: when it ends, or when the timeout fires, the
 # kernel kills everything it left behind.
@@ -108,9 +108,11 @@ _pptp_ns_enter() {
 	ln -s /proc/self/fd /dev/fd
 	ln -s "$sink" /dev/log
 	mount -t tmpfs -o mode=755,size=4m pinhole-run /run
-	# /proc is still the host's, so /proc/self is our host pid
+	# /proc is still the host's, so /proc/self is our host pid; then a
+	# /proc of our own pid namespace (for tools that look up their pid)
 	read -r hostpid _ </proc/self/stat
 	echo "$hostpid" >"$pidfile"
+	mount -t proc -o nosuid,nodev,noexec pinhole-proc /proc
 	set +e
 	exec "$@"
 }
