@@ -53,6 +53,7 @@ struct ph_parse_opts {
 	const char *filename; /* used in diagnostics; NULL: "<input>" */
 	const struct ph_ifmap *ifmap;
 	size_t n_ifmap;
+	uint64_t seed; /* keys the compiled ACL index; 0 = a fixed key */
 };
 
 /**

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config/cfg.h"
+#include "core/acl.h"
 
 static void
 free_ifref(struct cfg_ifref *r)
@@ -190,6 +191,30 @@ src_new(void)
 	return src;
 }
 
+/*
+ * Build the compiled ACL lookup that travels with the policy, so a reload
+ * swaps rules and index together.  A rule set too large to index is an
+ * error of the file, reported like any other.
+ */
+static int
+policy_index_acls(struct cfg_parser *p, struct ph_policy *pol)
+{
+	uint64_t seed = p->opts ? p->opts->seed : 0;
+	struct cfg_pos pos = { 0, 0 };
+	int err = 0;
+
+	pol->acl_index = ph_acl_index_build(pol, seed, &err);
+	if (pol->acl_index != NULL)
+		return 0;
+	if (err == -ENOMEM) {
+		p->oom = true;
+		return -ENOMEM;
+	}
+	cfg_diag(p, PH_DIAG_ERROR, pos,
+		 "access lists cannot be compiled: %s", strerror(-err));
+	return -EINVAL;
+}
+
 int
 ph_policy_parse(const char *text, size_t len, const struct ph_parse_opts *opts,
 		struct ph_policy **out, struct ph_diags **diags)
@@ -235,6 +260,7 @@ ph_policy_parse(const char *text, size_t len, const struct ph_parse_opts *opts,
 		if (rc == 0) {
 			pol->src = p->src;
 			p->src = NULL;
+			rc = policy_index_acls(p, pol);
 		}
 	}
 	if (p->oom)
@@ -271,6 +297,7 @@ ph_policy_free(struct ph_policy *pol)
 {
 	if (pol == NULL)
 		return;
+	ph_acl_index_free(pol->acl_index);
 	free(pol->ifaces);
 	free(pol->acls);
 	free(pol->aces);

@@ -76,7 +76,9 @@ int
 ph_check_file(const char *path, const struct ph_ifmap *map, size_t n_map,
 	      bool print)
 {
-	struct ph_parse_opts opts = { path, map, n_map };
+	struct ph_parse_opts opts = {
+		.filename = path, .ifmap = map, .n_ifmap = n_map
+	};
 	struct ph_policy *pol = NULL;
 	struct ph_diags *d = NULL;
 	char *text = NULL, *out;
