@@ -18,7 +18,7 @@
 static inline int
 tc_parse(const char *text, struct ph_policy **pol, struct ph_diags **d)
 {
-	struct ph_parse_opts o = { "t.conf", NULL, 0 };
+	struct ph_parse_opts o = { .filename = "t.conf" };
 
 	return ph_policy_parse(text, strlen(text), &o, pol, d);
 }

@@ -349,7 +349,7 @@ START_TEST(test_ifmap)
 				   "nameif eth7 inside security100\n";
 	struct ph_ifmap map[] = { { "ethernet0", "eth1" },
 				  { "ethernet9", "eth9" } };
-	struct ph_parse_opts o = { "t", map, 2 };
+	struct ph_parse_opts o = { .filename = "t", .ifmap = map, .n_ifmap = 2 };
 	struct ph_policy *pol;
 	struct ph_diags *d;
 	const struct ph_diag *g;

@@ -150,7 +150,7 @@ START_TEST(test_line_rules)
 	for (size_t i = 0; i < sizeof(line_cases) / sizeof(*line_cases); i++) {
 		struct ph_policy *pol = NULL;
 		struct ph_diags *d = NULL;
-		struct ph_parse_opts o = { "t.conf", NULL, 0 };
+		struct ph_parse_opts o = { .filename = "t.conf" };
 		const char *t = line_cases[i].text;
 		size_t len = strlen(t);
 		const struct ph_diag *g;
