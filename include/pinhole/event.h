@@ -90,10 +90,10 @@
 	  "\"{acl}\"",                                                       \
 	  "packet denied by an access-group ACL (deny ACE or implicit)")     \
 	X(ACL_LOG, 106100, 6,                                                \
-	  "access-list {acl} {acl_action} {proto} {if0}/{ip0}({port0}) -> "  \
-	  "{if1}/{ip1}({port1}) hit-cnt {hits} ({hit_when})",                \
+	  "access-list {acl} {acl_action} {proto} {if0}/{ip0}({acl_sport}) " \
+	  "-> {if1}/{ip1}({acl_dport}) hit-cnt {hits} ({hit_when})",         \
 	  "ACE with the log keyword matched (severity = the ACE's level; "   \
-	  "ports carry icmp type/code for ICMP, 0 for other protocols)")     \
+	  "for ICMP the ports read 0 and the icmp type)")                    \
 	X(ACL_DENY_FLOW_MAX, 106101, 1,                                      \
 	  "The number of ACL log deny-flows has reached limit ({limit}).",   \
 	  "106100 flow table full: new logged deny flows are not tracked")   \

@@ -189,6 +189,8 @@ enum ph_kind {
 	K_MIP,
 	K_PORT,
 	K_MPORT,
+	K_ACL_SPORT,
+	K_ACL_DPORT,
 	K_PROTO,
 	K_PROTO_UP,
 	K_ICMP_TYPE,
@@ -231,6 +233,8 @@ static const struct placeholder {
 	{ "port1", K_PORT, 1 },
 	{ "mport0", K_MPORT, 0 },
 	{ "mport1", K_MPORT, 1 },
+	{ "acl_sport", K_ACL_SPORT, 0 },
+	{ "acl_dport", K_ACL_DPORT, 1 },
 	{ "proto", K_PROTO, 0 },
 	{ "PROTO", K_PROTO_UP, 0 },
 	{ "icmp_type", K_ICMP_TYPE, 0 },
@@ -315,6 +319,21 @@ placeholder_put_ep(struct fmt_out *o, const struct placeholder *ph,
 	}
 }
 
+/*
+ * 106100's ports: tcp/udp ports; for ICMP the source reads 0 and the
+ * destination the icmp type (PIX 6.3 message guide); 0 otherwise.
+ */
+static void
+out_acl_port(struct fmt_out *o, const struct ph_event *ev, bool dst)
+{
+	if (has_ports(ev))
+		out_u64(o, ev->ep[dst ? 1 : 0].port);
+	else if (ev->proto == 1 && dst)
+		out_u64(o, ev->icmp_type);
+	else
+		out_u64(o, 0);
+}
+
 static void
 placeholder_put(struct fmt_out *o, const struct placeholder *ph,
 		const struct ph_event *ev)
@@ -336,6 +355,10 @@ placeholder_put(struct fmt_out *o, const struct placeholder *ph,
 	case K_PROTO:
 	case K_PROTO_UP:
 		out_proto(o, ev->proto, ph->kind == K_PROTO_UP);
+		break;
+	case K_ACL_SPORT:
+	case K_ACL_DPORT:
+		out_acl_port(o, ev, ph->kind == K_ACL_DPORT);
 		break;
 	case K_ICMP_TYPE:
 		out_u64(o, ev->icmp_type);

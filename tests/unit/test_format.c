@@ -229,16 +229,32 @@ static const struct fcase cases[] = {
 	  "%PIX-6-106100: access-list inside permitted tcp "
 	  "inside/10.1.2.3(62938) -> outside/216.1.2.3(80) hit-cnt 1 "
 	  "(first hit)" },
+	/* PIX 6.3 guide: for ICMP the source port reads 0 and the
+	 * destination port the icmp type; ports set for ICMP are ignored */
 	{ { .id = 106100,
 	    .proto = 1,
 	    .acl_name = "101",
+	    .icmp_type = 8,
 	    .acl_action = PH_EV_ACT_DENIED,
 	    .hit_cnt = 17,
 	    .interval = 300,
-	    .ep = { EP("outside", IP(1, 2, 3, 4), 0, 8, 0),
-		    EP("inside", IP(10, 0, 0, 5), 0, 0, 0) } },
-	  "%PIX-6-106100: access-list 101 denied icmp outside/1.2.3.4(8) -> "
-	  "inside/10.0.0.5(0) hit-cnt 17 (300-second interval)" },
+	    .ep = { EP("outside", IP(1, 2, 3, 4), 0, 99, 0),
+		    EP("inside", IP(10, 0, 0, 5), 0, 98, 0) } },
+	  "%PIX-6-106100: access-list 101 denied icmp outside/1.2.3.4(0) -> "
+	  "inside/10.0.0.5(8) hit-cnt 17 (300-second interval)" },
+	/* like the ASA configuration guide's example; a protocol without
+	 * ports reads 0 and 0 */
+	{ { .id = 106100,
+	    .proto = 47,
+	    .acl_name = "outside-acl",
+	    .acl_action = PH_EV_ACT_DENIED,
+	    .hit_cnt = 21,
+	    .interval = 300,
+	    .ep = { EP("outside", IP(3, 3, 3, 3), 0, 7, 0),
+		    EP("inside", IP(192, 168, 1, 1), 0, 7, 0) } },
+	  "%PIX-6-106100: access-list outside-acl denied protocol 47 "
+	  "outside/3.3.3.3(0) -> inside/192.168.1.1(0) hit-cnt 21 "
+	  "(300-second interval)" },
 	{ { .id = 106101, .limit = 4096 },
 	  "%PIX-1-106101: The number of ACL log deny-flows has reached "
 	  "limit (4096)." },
