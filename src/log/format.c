@@ -334,17 +334,88 @@ out_acl_port(struct fmt_out *o, const struct ph_event *ev, bool dst)
 		out_u64(o, 0);
 }
 
+/* Plain numeric fields: their value, and true; false for the others. */
+static bool
+placeholder_number(const struct placeholder *ph, const struct ph_event *ev,
+		   uint64_t *v)
+{
+	switch (ph->kind) {
+	case K_CID:
+		*v = ev->conn_id;
+		return true;
+	case K_ICMP_TYPE:
+		*v = ev->icmp_type;
+		return true;
+	case K_ICMP_CODE:
+		*v = ev->icmp_code;
+		return true;
+	case K_ICMP_SEQ:
+		*v = ev->icmp_seq;
+		return true;
+	case K_GRE_CID:
+		*v = ev->gre_cid;
+		return true;
+	case K_GRE_MCID:
+		*v = ev->gre_mcid;
+		return true;
+	case K_BYTES:
+		*v = ev->bytes;
+		return true;
+	case K_HITS:
+		*v = ev->hit_cnt;
+		return true;
+	case K_IN_USE:
+		*v = ev->in_use;
+		return true;
+	case K_MOST_USED:
+		*v = ev->most_used;
+		return true;
+	case K_LIMIT:
+		*v = ev->limit;
+		return true;
+	case K_SUPPRESSED:
+		*v = ev->suppressed;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Words: direction, ACL verb, translation kinds. */
 static void
-placeholder_put(struct fmt_out *o, const struct placeholder *ph,
-		const struct ph_event *ev)
+placeholder_word(struct fmt_out *o, const struct placeholder *ph,
+		 const struct ph_event *ev)
 {
 	switch (ph->kind) {
 	case K_DIR:
 		out_str(o, ev->inbound ? "inbound" : "outbound");
 		break;
-	case K_CID:
-		out_u64(o, ev->conn_id);
+	case K_ACL_ACTION:
+		out_str(o, word(acl_action_words, NELEM(acl_action_words),
+				ev->acl_action));
 		break;
+	case K_XLATE:
+		out_str(o,
+			word(xlate_words, NELEM(xlate_words), ev->xlate_kind));
+		break;
+	case K_XLATE_FAIL:
+		out_str(o, word(xlate_fail_words, NELEM(xlate_fail_words),
+				ev->xlate_kind));
+		break;
+	}
+}
+
+static void
+placeholder_put(struct fmt_out *o, const struct placeholder *ph,
+		const struct ph_event *ev)
+{
+	uint64_t v;
+
+	if (placeholder_number(ph, ev, &v)) {
+		out_u64(o, v);
+		return;
+	}
+	switch (ph->kind) {
 	case K_IF:
 	case K_IP:
 	case K_MIP:
@@ -360,24 +431,6 @@ placeholder_put(struct fmt_out *o, const struct placeholder *ph,
 	case K_ACL_DPORT:
 		out_acl_port(o, ev, ph->kind == K_ACL_DPORT);
 		break;
-	case K_ICMP_TYPE:
-		out_u64(o, ev->icmp_type);
-		break;
-	case K_ICMP_CODE:
-		out_u64(o, ev->icmp_code);
-		break;
-	case K_ICMP_SEQ:
-		out_u64(o, ev->icmp_seq);
-		break;
-	case K_GRE_CID:
-		out_u64(o, ev->gre_cid);
-		break;
-	case K_GRE_MCID:
-		out_u64(o, ev->gre_mcid);
-		break;
-	case K_BYTES:
-		out_u64(o, ev->bytes);
-		break;
 	case K_DURATION:
 		out_duration(o, ev->duration_sec);
 		break;
@@ -387,41 +440,17 @@ placeholder_put(struct fmt_out *o, const struct placeholder *ph,
 	case K_ACL:
 		out_str(o, or_empty(ev->acl_name));
 		break;
-	case K_ACL_ACTION:
-		out_str(o, word(acl_action_words, NELEM(acl_action_words),
-				ev->acl_action));
-		break;
-	case K_HITS:
-		out_u64(o, ev->hit_cnt);
-		break;
 	case K_HIT_WHEN:
 		out_hit_when(o, ev);
 		break;
 	case K_FLAGS:
 		out_flags(o, ev->tcp_flags);
 		break;
-	case K_XLATE:
-		out_str(o,
-			word(xlate_words, NELEM(xlate_words), ev->xlate_kind));
-		break;
-	case K_XLATE_FAIL:
-		out_str(o, word(xlate_fail_words, NELEM(xlate_fail_words),
-				ev->xlate_kind));
-		break;
-	case K_IN_USE:
-		out_u64(o, ev->in_use);
-		break;
-	case K_MOST_USED:
-		out_u64(o, ev->most_used);
-		break;
-	case K_LIMIT:
-		out_u64(o, ev->limit);
-		break;
-	case K_SUPPRESSED:
-		out_u64(o, ev->suppressed);
-		break;
 	case K_TEXT:
 		out_str(o, or_empty(ev->text));
+		break;
+	default:
+		placeholder_word(o, ph, ev);
 		break;
 	}
 }
