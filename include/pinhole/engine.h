@@ -133,6 +133,7 @@ struct ph_engine_counters {
 	uint64_t pkts_rewritten;  /* accepted and translated */
 	uint64_t pkts_to_box;     /* accepted for the gateway itself */
 	uint64_t pkts_released;   /* held packets handed back */
+	uint64_t pkts_release_dropped; /* ... of which with verdict DROP */
 	uint64_t bytes_in;
 	uint64_t drops[PH_R_MAX]; /* per drop reason */
 	uint64_t conns_built, conns_torn_down;

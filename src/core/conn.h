@@ -88,7 +88,7 @@ enum ph_tcp_state {
 #define PH_CF_FINACK0 0x0020 /* FIN of ORIG side acknowledged */
 #define PH_CF_FINACK1 0x0040 /* FIN of REPLY side acknowledged */
 #define PH_CF_ANYKEY  0x0080 /* GRE: matches any key of its addresses */
-#define PH_CF_DYING   0x0100 /* torn down, awaiting free (not hashed) */
+#define PH_CF_KILL    0x0100 /* tear down after the current packet */
 
 /* How the higher-security host of a connection is translated. */
 enum ph_conn_rule {

@@ -116,6 +116,8 @@ ph_engine_free(struct ph_engine *eng)
 {
 	if (eng == NULL)
 		return;
+	for (unsigned i = 0; i < PH_HOLD_MAX; i++)
+		free(eng->holds[i].data);
 	for (unsigned i = 0; ph_inspectors[i] != NULL && i < PH_INSPECT_MAX;
 	     i++)
 		if (ph_inspectors[i]->engine_free != NULL)
@@ -310,6 +312,8 @@ ph_engine_process(struct ph_engine *eng, struct ph_pkt_in *pkt, ph_time_t now,
 	ep.in_if = pkt->ifidx;
 	ep.rwflags =
 		(pkt->flags & PH_PKT_F_CSUM_PARTIAL) ? PH_RW_L4_PARTIAL : 0;
+	ep.token = pkt->token;
+	eng_hold_reap(eng);
 	eng->ctr.pkts_in++;
 	eng->ctr.bytes_in += pkt->len;
 	if (eng->pol == NULL || pkt->ifidx >= eng->pol->n_ifaces) {
@@ -334,14 +338,6 @@ ph_engine_process(struct ph_engine *eng, struct ph_pkt_in *pkt, ph_time_t now,
 	return 0;
 }
 
-bool
-ph_engine_release(struct ph_engine *eng, struct ph_pkt_released *rel)
-{
-	(void)eng;
-	(void)rel;
-	return false; /* nothing is held until the PPTP inspector holds */
-}
-
 unsigned
 ph_engine_tick(struct ph_engine *eng, ph_time_t now)
 {
@@ -350,7 +346,10 @@ ph_engine_tick(struct ph_engine *eng, ph_time_t now)
 	if (eng == NULL)
 		return 0;
 	budget = eng->opts.tick_budget;
-	used += eng_expire(eng, now, budget);
+	eng_hold_reap(eng);
+	used += eng_hold_tick(eng, now, budget);
+	if (used < budget)
+		used += eng_expire(eng, now, budget - used);
 	if (used < budget)
 		used += ph_frag_expire(eng->frags, now, budget - used);
 	if (used < budget)

@@ -128,7 +128,39 @@ inspect_segment(struct ph_engine *eng, struct eng_pkt *ep, uint32_t idx,
 	if (ops == NULL || ops->on_tcp_payload == NULL)
 		return PH_INSPECT_PASS;
 	return ops->on_tcp_payload(eng, eng->insp_priv[i], idx, dir, &ep->p,
-				   ep->now, reason);
+				   ep->rwflags, ep->now, reason);
+}
+
+/* The packet was accepted and translated; the inspector wants it kept
+ * back.  Turn ACCEPT into HOLD, or into a drop when it cannot be kept. */
+static void
+hold(struct ph_engine *eng, struct eng_pkt *ep, uint32_t idx, int dir)
+{
+	struct ph_conn *c = ph_conn_at(eng->conns, idx);
+	unsigned i = c->insp_id - 1u;
+
+	eng->ctr.pkts_accepted--;
+	if (ep->out->modified)
+		eng->ctr.pkts_rewritten--;
+	if (eng_hold(eng, ep, idx, dir)) {
+		ep->out->verdict = PH_VERDICT_HOLD;
+		ep->out->out_ifidx = PH_IF_NONE;
+		eng->ctr.pkts_held++;
+		return;
+	}
+	eng_drop(eng, ep, PH_R_PPTP_HOLD_LIMIT);
+	if (c->insp_id != 0 && i < PH_INSPECT_MAX && ph_inspectors[i] &&
+	    ph_inspectors[i]->on_hold_drop != NULL)
+		ph_inspectors[i]->on_hold_drop(eng, eng->insp_priv[i], idx, dir,
+					       ep->now);
+}
+
+void
+ph_eng_conn_kill(struct ph_engine *eng, uint32_t idx, unsigned td)
+{
+	(void)td; /* one reason for now: "Flow closed by inspection" */
+	if (ph_conn_live(eng->conns, idx))
+		ph_conn_at(eng->conns, idx)->flags |= PH_CF_KILL;
 }
 
 void
@@ -143,6 +175,7 @@ eng_conn_packet(struct ph_engine *eng, struct eng_pkt *ep, uint32_t idx,
 				  p->proto, 0,	    ep->in_if };
 	uint16_t reason = PH_R_NONE;
 	ph_ifidx_t out_if = c->k[!dir].ifidx;
+	int insp = PH_INSPECT_PASS;
 
 	if (p->proto == PH_IPPROTO_ICMP && p->icmp.is_err) {
 		ep->out->modified = rw_icmp_err(ep, c, dir);
@@ -156,13 +189,12 @@ eng_conn_packet(struct ph_engine *eng, struct eng_pkt *ep, uint32_t idx,
 			return;
 		}
 		cls = ph_tcp_track(c, dir, p, &td);
-		if (inspect_segment(eng, ep, idx, dir, &reason) !=
-		    PH_INSPECT_PASS) {
-			/* holding arrives with the PPTP inspector */
+		insp = inspect_segment(eng, ep, idx, dir, &reason);
+		if (insp == PH_INSPECT_DROP) {
 			eng_drop(eng, ep,
 				 reason != PH_R_NONE ? reason
 						     : PH_R_PPTP_MALFORMED);
-			return;
+			goto out_kill;
 		}
 	}
 	ep->out->modified = rw_flow(ep, c, dir);
@@ -176,8 +208,13 @@ eng_conn_packet(struct ph_engine *eng, struct eng_pkt *ep, uint32_t idx,
 		eng_note_first_frag(eng, &fk, ep->now, idx, dir, out_if,
 				    ph_pkt_inspected_len(p));
 	eng_accept(eng, ep, out_if);
+	if (insp == PH_INSPECT_HOLD)
+		hold(eng, ep, idx, dir);
 	if (td != PH_TD_NONE)
 		ph_eng_conn_destroy(eng, idx, td, ep->now);
+out_kill:
+	if (ph_conn_live(eng->conns, idx) && (c->flags & PH_CF_KILL))
+		ph_eng_conn_destroy(eng, idx, PH_TD_INSPECTION, ep->now);
 }
 
 unsigned
@@ -252,6 +289,7 @@ ph_eng_conn_destroy(struct ph_engine *eng, uint32_t idx, unsigned td,
 	    ph_inspectors[i]->on_conn_destroy != NULL)
 		ph_inspectors[i]->on_conn_destroy(eng, eng->insp_priv[i], idx,
 						  now);
+	eng_hold_conn_gone(eng, idx);
 	eng_ev_conn(eng, idx, false, td, now);
 	if (c->xl != PH_IDX_NONE)
 		ph_xlate_unref(eng->xlates, c->xl, now);

@@ -85,6 +85,29 @@ conn_event_id(uint8_t proto, bool built)
 }
 
 void
+eng_ev_conn_fill(struct ph_engine *eng, uint32_t idx, uint32_t id,
+		 ph_time_t now, struct ph_event *ev)
+{
+	const struct ph_conn *c = ph_conn_at(eng->conns, idx);
+	int so = outside_dir(c), si = !so;
+
+	ph_event_init(ev, id, now);
+	ev->conn_id = c->id;
+	ev->proto = c->k[0].proto;
+	ev->inbound = (c->flags & PH_CF_INBOUND) != 0;
+	ev->ep[0].ifname = eng_ifname(eng, c->k[so].ifidx);
+	ev->ep[0].ip = c->k[so].src;
+	ev->ep[0].port = c->k[so].sport;
+	ev->ep[0].mip = c->k[si].dst;
+	ev->ep[0].mport = c->k[si].dport;
+	ev->ep[1].ifname = eng_ifname(eng, c->k[si].ifidx);
+	ev->ep[1].ip = c->k[si].src;
+	ev->ep[1].port = c->k[si].sport;
+	ev->ep[1].mip = c->k[so].dst;
+	ev->ep[1].mport = c->k[so].dport;
+}
+
+void
 eng_ev_conn(struct ph_engine *eng, uint32_t idx, bool built, unsigned td,
 	    ph_time_t now)
 {
@@ -95,20 +118,7 @@ eng_ev_conn(struct ph_engine *eng, uint32_t idx, bool built, unsigned td,
 
 	if (id == 0)
 		return;
-	ph_event_init(&ev, id, now);
-	ev.conn_id = c->id;
-	ev.proto = c->k[0].proto;
-	ev.inbound = (c->flags & PH_CF_INBOUND) != 0;
-	ev.ep[0].ifname = eng_ifname(eng, c->k[so].ifidx);
-	ev.ep[0].ip = c->k[so].src;
-	ev.ep[0].port = c->k[so].sport;
-	ev.ep[0].mip = c->k[si].dst;
-	ev.ep[0].mport = c->k[si].dport;
-	ev.ep[1].ifname = eng_ifname(eng, c->k[si].ifidx);
-	ev.ep[1].ip = c->k[si].src;
-	ev.ep[1].port = c->k[si].sport;
-	ev.ep[1].mip = c->k[so].dst;
-	ev.ep[1].mport = c->k[so].dport;
+	eng_ev_conn_fill(eng, idx, id, now, &ev);
 	if (c->k[0].proto == PH_IPPROTO_ICMP)
 		ev.icmp_seq = (uint16_t)c->fin_seq[0];
 	if (c->k[0].proto == PH_IPPROTO_GRE) {

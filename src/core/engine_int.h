@@ -37,6 +37,26 @@ struct ph_ratelimit;
 struct ph_acl_index;
 struct ph_acllog;
 
+/* Held packets (engine_hold.c): at most one per connection direction. */
+#define PH_HOLD_MAX	    256	       /* held at once, all connections */
+#define PH_HOLD_BYTES_MAX   (1u << 20) /* bytes held at once */
+#define PH_HOLD_TIMEOUT_SEC 3
+
+struct eng_held {
+	uint8_t *data; /* copy, already translated */
+	size_t len;
+	uint64_t token;
+	uint32_t conn, conn_id;
+	ph_time_t since;
+	uint16_t out_if;
+	uint16_t reason; /* when released as a drop */
+	uint8_t dir;
+	uint8_t state;	 /* 0 free, 1 held, 2 queued, 3 handed out */
+	uint8_t verdict; /* when released */
+	uint8_t rwflags;
+	bool modified;
+};
+
 struct ph_engine {
 	struct ph_engine_opts opts;
 	const struct ph_policy *pol;
@@ -57,6 +77,10 @@ struct ph_engine {
 	uint64_t *ev_counts;	/* per catalog row */
 	unsigned tick_next;	/* round-robin start class */
 	void *insp_priv[PH_INSPECT_MAX];
+	struct eng_held holds[PH_HOLD_MAX];
+	uint32_t held_bytes;
+	uint32_t relq[PH_HOLD_MAX]; /* FIFO of queued hold slots */
+	uint32_t relq_head, relq_n;
 	struct ph_engine_counters ctr;
 };
 
@@ -67,6 +91,7 @@ struct eng_pkt {
 	ph_time_t now;
 	ph_ifidx_t in_if;
 	unsigned rwflags; /* PH_RW_* for core/rewrite.h */
+	uint64_t token;	  /* the caller's, for holding */
 };
 
 /* engine.c */
@@ -110,6 +135,9 @@ unsigned ph_eng_conn_add(struct ph_engine *eng, const struct ph_flow_key k[2],
 			 unsigned tclass, uint16_t flags, uint8_t rule,
 			 uint32_t rule_idx, uint32_t xl, ph_time_t now,
 			 uint32_t *idx);
+/** Ask for connection idx to be torn down with reason td once the packet
+ * being processed is done (or at once when none is). */
+void ph_eng_conn_kill(struct ph_engine *eng, uint32_t idx, unsigned td);
 /** Emit the 302013/15/17/20 "Built" event of connection idx. */
 void ph_eng_conn_built_event(struct ph_engine *eng, uint32_t idx,
 			     ph_time_t now);
@@ -154,6 +182,10 @@ const char *eng_ifname(const struct ph_engine *eng, ph_ifidx_t ifidx);
  * with the given interfaces (PH_IF_NONE: ingress). */
 void eng_ev_pkt(struct ph_engine *eng, const struct eng_pkt *ep, uint32_t id,
 		ph_ifidx_t if1, struct ph_event *ev);
+/** Fill ev (message id) with connection idx's endpoints as 3020xx
+ * events have them (ep[0] outside), id, protocol and direction. */
+void eng_ev_conn_fill(struct ph_engine *eng, uint32_t idx, uint32_t id,
+		      ph_time_t now, struct ph_event *ev);
 /** The Built / Teardown event of a connection. */
 void eng_ev_conn(struct ph_engine *eng, uint32_t idx, bool built, unsigned td,
 		 ph_time_t now);
@@ -168,6 +200,28 @@ void eng_ev_table_full(struct ph_engine *eng, const struct eng_pkt *ep,
 		       ph_ifidx_t out_if);
 /** Index of a message id in the catalog, or -1. */
 int eng_ev_row(uint32_t id);
+
+/* engine_hold.c */
+/** Keep a copy of the (translated) packet ep of connection idx,
+ * direction dir.  False when no room (one per direction, PH_HOLD_MAX,
+ * PH_HOLD_BYTES_MAX) or no memory. */
+bool eng_hold(struct ph_engine *eng, struct eng_pkt *ep, uint32_t idx, int dir);
+/** Patch n payload bytes at off of the packet held for (idx, dir) from
+ * `from` to `to`, checksum included.  0, or -ENOENT / -EINVAL. */
+int ph_eng_held_patch(struct ph_engine *eng, uint32_t idx, int dir, size_t off,
+		      const uint8_t *from, const uint8_t *to, size_t n);
+/** Hand the packet held for (idx, dir) back to the caller with verdict
+ * (enum ph_verdict, ACCEPT or DROP) and reason.  0 or -ENOENT. */
+int ph_eng_held_release(struct ph_engine *eng, uint32_t idx, int dir,
+			unsigned verdict, unsigned reason);
+/** Is a packet held for (idx, dir)? */
+bool ph_eng_holding(const struct ph_engine *eng, uint32_t idx, int dir);
+/** Drop what connection idx holds (it goes away). */
+void eng_hold_conn_gone(struct ph_engine *eng, uint32_t idx);
+/** Drop held packets older than PH_HOLD_TIMEOUT_SEC (901003). */
+unsigned eng_hold_tick(struct ph_engine *eng, ph_time_t now, unsigned budget);
+/** Free the buffer last handed out by ph_engine_release(). */
+void eng_hold_reap(struct ph_engine *eng);
 
 /* engine_policy.c */
 /** Re-point the connection and xlate tables at a new policy. */

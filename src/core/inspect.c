@@ -1,11 +1,11 @@
 /*
- * core/inspect.c - the list of inspectors (see inspect.h).  The PPTP
- * inspector adds its ops here.
+ * core/inspect.c - the list of inspectors (see inspect.h), in match order.
  */
 #include <stddef.h>
 
 #include "core/inspect.h"
 
 const struct ph_inspect_ops *const ph_inspectors[] = {
+	&ph_inspect_pptp,
 	NULL,
 };

@@ -19,7 +19,13 @@
  *   - on_conn_destroy() runs once before the connection is removed, for
  *     any reason (FINs, RST, timeout, clear, reload);
  *   - tick() runs from ph_engine_tick() with the remaining budget, and
- *     on_policy() after ph_engine_set_policy().
+ *     on_policy() after ph_engine_set_policy();
+ *   - a HOLD keeps a translated copy of the segment (engine_hold.c); the
+ *     inspector later patches and releases it with ph_eng_held_patch() /
+ *     ph_eng_held_release(), and hears of holds the engine drops itself
+ *     through on_hold_drop();
+ *   - ph_eng_conn_kill() asks for the connection to be torn down once the
+ *     current packet is done ("Flow closed by inspection").
  * Inspectors create related flows (GRE for PPTP) with the ph_eng_* calls
  * of engine_int.h.
  */
@@ -55,10 +61,15 @@ struct ph_inspect_ops {
 	/* Set up state for connection idx; non-zero: not inspected. */
 	int (*conn_init)(struct ph_engine *eng, void *priv, uint32_t idx,
 			 ph_time_t now);
-	/* A TCP segment with payload, direction dir (PH_DIR_*). */
+	/* A TCP segment with payload, direction dir (PH_DIR_*); rwflags
+	 * are the core/rewrite.h flags for payload rewrites. */
 	int (*on_tcp_payload)(struct ph_engine *eng, void *priv, uint32_t idx,
-			      int dir, struct ph_pkt *p, ph_time_t now,
-			      uint16_t *reason);
+			      int dir, struct ph_pkt *p, unsigned rwflags,
+			      ph_time_t now, uint16_t *reason);
+	/* The engine dropped the segment held for (idx, dir) by itself
+	 * (hold timeout, no room to keep it). */
+	void (*on_hold_drop)(struct ph_engine *eng, void *priv, uint32_t idx,
+			     int dir, ph_time_t now);
 	/* Connection idx goes away. */
 	void (*on_conn_destroy)(struct ph_engine *eng, void *priv, uint32_t idx,
 				ph_time_t now);
@@ -71,5 +82,8 @@ struct ph_inspect_ops {
 
 /* The inspectors, in match order; NULL-terminated. */
 extern const struct ph_inspect_ops *const ph_inspectors[];
+
+/* PPTP (`fixup protocol pptp`): inspect_pptp.c. */
+extern const struct ph_inspect_ops ph_inspect_pptp;
 
 #endif /* PH_CORE_INSPECT_H */

@@ -30,7 +30,8 @@ static const char *conf =
 	"global (dmz) 1 172.16.0.200\n"
 	"static (dmz,outside) 192.0.2.80 172.16.0.80\n"
 	"static (inside,outside) tcp interface 2222 10.0.0.22 22\n"
-	"conduit permit udp any any\n";
+	"conduit permit udp any any\n"
+	"fixup protocol pptp 1723\n";
 
 static const uint32_t addrs[] = {
 	A(192, 0, 2, 1),    A(192, 0, 2, 80),  A(192, 0, 2, 10),
@@ -54,7 +55,8 @@ make_packet(struct eh *h, uint64_t *r)
 			    .id = (uint16_t)ph_rand_below(r, 4) };
 	uint8_t pl[64];
 	uint16_t sp = (uint16_t)(1 + ph_rand_below(r, 3) * 1000);
-	uint16_t dp = ph_rand_below(r, 2) ? 80 : 2222;
+	static const uint16_t dports[] = { 80, 2222, 1723 };
+	uint16_t dp = dports[ph_rand_below(r, 3)];
 
 	memset(pl, 0x5a, sizeof(pl));
 	if (ph_rand_below(r, 8) == 0)
@@ -69,6 +71,14 @@ make_packet(struct eh *h, uint64_t *r)
 				    .seq = (uint32_t)ph_rand_next(r),
 				    .ack = (uint32_t)ph_rand_next(r) };
 
+		/* PPTP-looking payloads now and then */
+		if (ph_rand_below(r, 2)) {
+			pl[0] = 0;
+			pl[1] = (uint8_t)(16 + 4 * ph_rand_below(r, 4));
+			pl[3] = 1;
+			pl[4] = 0x1a, pl[5] = 0x2b, pl[6] = 0x3c, pl[7] = 0x4d;
+			pl[9] = (uint8_t)(1 + ph_rand_below(r, 15));
+		}
 		h->len = pb_tcp(h->buf, &ip, &t, pl, ph_rand_below(r, 40));
 		break;
 	}
@@ -125,11 +135,15 @@ START_TEST(test_storm)
 	struct eh *h = eh_new(conf, 64);
 
 	for (unsigned i = 0; i < 30000; i++) {
+		struct ph_pkt_released rel;
+
 		make_packet(h, &r);
 		t += ph_rand_below(&r, 200) * 1000000ULL;
 		eh_run(h, ifs[ph_rand_below(&r, 3)], t);
 		if (h->out.verdict == PH_VERDICT_DROP)
 			ck_assert_uint_ne(h->out.reason, PH_R_NONE);
+		while (ph_engine_release(h->eng, &rel))
+			ck_assert_uint_le(rel.out.verdict, PH_VERDICT_DROP);
 		if (i % 97 == 0)
 			ph_engine_tick(h->eng, ph_time_from_ns(t));
 		if (i % 5000 == 4999) {
