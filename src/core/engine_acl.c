@@ -158,10 +158,17 @@ emit_106100(struct ph_engine *eng, const struct aflow *f, bool first,
 						   : PH_EV_ACT_DENIED;
 	ev.ep[0].ifname = eng_ifname(eng, f->in_if);
 	ev.ep[0].ip = ev.ep[0].mip = f->src;
-	ev.ep[0].port = ev.ep[0].mport = f->sport;
 	ev.ep[1].ifname = eng_ifname(eng, f->out_if);
 	ev.ep[1].ip = ev.ep[1].mip = f->dst;
-	ev.ep[1].port = ev.ep[1].mport = f->dport;
+	if (f->proto == PH_IPPROTO_ICMP) {
+		/* the flow keeps type and code in its port fields; the
+		 * formatter prints 106100's ICMP "ports" from these */
+		ev.icmp_type = (uint8_t)f->sport;
+		ev.icmp_code = (uint8_t)f->dport;
+	} else {
+		ev.ep[0].port = ev.ep[0].mport = f->sport;
+		ev.ep[1].port = ev.ep[1].mport = f->dport;
+	}
 	ev.hit_cnt = first ? 1 : f->count;
 	ev.first_hit = first;
 	ev.interval = f->interval;
@@ -185,7 +192,7 @@ acllog_hit(struct ph_engine *eng, const struct eng_pkt *ep, int32_t acl,
 		k.sport = p->sport;
 		k.dport = p->dport;
 	} else if (p->proto == PH_IPPROTO_ICMP && p->has_l4) {
-		k.sport = p->icmp.type; /* PIX prints type/code as ports */
+		k.sport = p->icmp.type; /* ICMP flows: by type and code */
 		k.dport = p->icmp.code;
 	}
 	k.in_if = ep->in_if;
