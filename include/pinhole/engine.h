@@ -153,7 +153,8 @@ void ph_engine_counters(const struct ph_engine *eng,
 /** Number of events of PIX message id `id` emitted (0 if unknown). */
 uint64_t ph_engine_event_count(const struct ph_engine *eng, uint32_t id);
 
-/** Bytes of engine memory one connection costs (entry + hash buckets). */
+/** Bytes of engine memory one connection costs at most (entry and hash
+ * buckets; its xlate, if it has its own, is extra). */
 size_t ph_engine_conn_mem(void);
 
 /* --- show conn --------------------------------------------------------- */

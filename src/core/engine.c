@@ -389,6 +389,7 @@ ph_engine_event_count(const struct ph_engine *eng, uint32_t id)
 size_t
 ph_engine_conn_mem(void)
 {
-	/* the entry, and two bucket words (buckets >= 2 x max_conns) */
-	return sizeof(struct ph_conn) + 2 * sizeof(uint32_t);
+	/* the entry and its bucket words: the bucket count is the power of
+	 * two at or above 2 x max_conns, so 2 to 4 words; the upper bound */
+	return sizeof(struct ph_conn) + 4 * sizeof(uint32_t);
 }
