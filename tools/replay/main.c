@@ -424,9 +424,9 @@ rp_print_diags(const struct ph_diags *d)
 static int
 rp_load_rules(const struct rp_args *a, struct ph_policy **pol)
 {
-	struct ph_parse_opts po = {
-		.filename = a->rules, .ifmap = a->ifmap, .n_ifmap = a->n_ifmap
-	};
+	struct ph_parse_opts po = { .filename = a->rules,
+				    .ifmap = a->ifmap,
+				    .n_ifmap = a->n_ifmap };
 	struct ph_diags *diags = NULL;
 	size_t len = 0;
 	char *text = rp_read_file(a->rules, &len);
