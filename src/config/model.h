@@ -84,7 +84,8 @@ struct ph_ace {
 	int16_t icmp_type;        /* PH_ICMP_ANY or 0..255 (icmp only) */
 	int8_t log_level;         /* PH_LOG_NONE, or 0..7 */
 	uint16_t log_interval;    /* seconds */
-	uint32_t ace_idx;         /* the ACE as written: hit counter slot */
+	uint32_t ace_idx;         /* hit counter slot of the ACE as written,
+				   * absolute over all ACLs */
 	uint32_t line_no;         /* `line N` position within its ACL */
 	uint32_t src_line;        /* config file line */
 };
@@ -94,7 +95,8 @@ struct ph_acl {
 	uint32_t first;    /* index of first compiled entry in policy->aces */
 	uint32_t count;    /* number of compiled entries */
 	uint32_t n_shown;  /* number of ACEs as written (hit counter slots) */
-	uint32_t hit_base; /* first hit counter slot of this ACL */
+	uint32_t hit_base; /* first hit counter slot of this ACL; its
+			    * entries' ace_idx are hit_base.. */
 	bool applied;      /* bound by an access-group or used by nat/static */
 };
 
