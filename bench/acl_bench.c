@@ -297,7 +297,7 @@ bench_size(size_t n)
 	ph_acl_index_stats(ixc, 0, &st);
 	/* rounds interleave the six timings, so a noisy moment on a shared
 	 * machine hits one sample of each, and the minimum survives */
-	for (int round = 0; round < 4; round++) {
+	for (int round = 0; round < 12; round++) {
 		t[0] = min2(t[0], time_lookups(lk_index, ixa, &deep, iters));
 		t[1] = min2(t[1], time_lookups(lk_index, ixa, &deny, iters));
 		t[2] = min2(t[2], time_lookups(lk_index, ixc, &deep, iters));
@@ -323,6 +323,10 @@ main(int argc, char **argv)
 	static const size_t sizes[] = { 10, 100, 1000, 10000, 100000 };
 
 	rng = argc > 1 ? strtoull(argv[1], NULL, 0) : 1;
+	/* warm up: let the CPU leave its idle clock before the small,
+	 * short measurements */
+	for (double t0 = now_ns(); now_ns() - t0 < 3e8;)
+		sink = sink + 1;
 	printf("| entries | tables | auto deep ns | auto deny ns | "
 	       "compiled deep ns | compiled deny ns | linear deep ns | "
 	       "linear deny ns | compile ms | bytes/entry |\n");
