@@ -55,6 +55,7 @@ struct rp_args {
 	bool timestamps;
 	bool summary;
 	const char *trace;
+	uint64_t keys[3]; /* engine seed (2), ACL index key: from --seed */
 };
 
 /* clang-format off */
@@ -426,7 +427,8 @@ rp_load_rules(const struct rp_args *a, struct ph_policy **pol)
 {
 	struct ph_parse_opts po = { .filename = a->rules,
 				    .ifmap = a->ifmap,
-				    .n_ifmap = a->n_ifmap };
+				    .n_ifmap = a->n_ifmap,
+				    .seed = a->keys[2] };
 	struct ph_diags *diags = NULL;
 	size_t len = 0;
 	char *text = rp_read_file(a->rules, &len);
@@ -551,18 +553,19 @@ rp_splitmix(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
+/* The engine's seed and the ACL index key: from --seed, else random. */
 static int
-rp_seed(const struct rp_args *a, struct rp_run_opts *ro)
+rp_seed(struct rp_args *a)
 {
 	uint64_t x = a->seed;
 
 	if (a->have_seed) {
-		ro->seed[0] = rp_splitmix(&x);
-		ro->seed[1] = rp_splitmix(&x);
+		for (size_t i = 0; i < 3; i++)
+			a->keys[i] = rp_splitmix(&x);
 		return 0;
 	}
-	if (getrandom(ro->seed, sizeof(ro->seed), 0) !=
-	    (ssize_t)sizeof(ro->seed)) {
+	if (getrandom(a->keys, sizeof(a->keys), 0) !=
+	    (ssize_t)sizeof(a->keys)) {
 		fprintf(stderr, "pinhole-replay: getrandom: %s\n",
 			strerror(errno));
 		return RP_EXIT_INTERNAL;
@@ -597,9 +600,10 @@ rp_main(struct rp_args *a, struct ph_policy *pol, struct rp_inputs *in,
 	int rc;
 
 	if ((rc = rp_open_inputs(a, pol, in)) != 0 ||
-	    (rc = rp_open_outputs(a, pol, in, *outp)) != 0 ||
-	    (rc = rp_seed(a, &ro)) != 0)
+	    (rc = rp_open_outputs(a, pol, in, *outp)) != 0)
 		return rc;
+	ro.seed[0] = a->keys[0];
+	ro.seed[1] = a->keys[1];
 	if (a->trace != NULL && (trace = fopen(a->trace, "w")) == NULL) {
 		fprintf(stderr, "pinhole-replay: %s: %s\n", a->trace,
 			strerror(errno));
@@ -640,6 +644,8 @@ main(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	rc = rp_parse_args(&a, argc, argv);
+	if (rc == 0)
+		rc = rp_seed(&a);
 	if (rc != 0)
 		goto out_args;
 	rc = rp_load_rules(&a, &pol);
