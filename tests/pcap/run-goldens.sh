@@ -69,7 +69,8 @@ run_scenario() {
 	fi
 	local args=()
 	mapfile -t args <"$w/args"
-	"$replay" "${args[@]}" --summary >"$w/log" 2>"$w/summary"
+	# from the scenario directory: the rule file path in args is relative
+	(cd "$dir" && "$replay" "${args[@]}" --summary) >"$w/log" 2>"$w/summary"
 	rc=$?
 	if [ $rc -ne 0 ]; then
 		echo "  pinhole-replay exited $rc:"

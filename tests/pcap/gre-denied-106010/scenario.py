@@ -1,10 +1,11 @@
 """The seed's debug trace: the inside PPTP client 10.48.66.106 (static
 192.168.201.5) opens TCP 4644 -> 192.168.201.25:1723 (302013 outbound ...
 to inside:10.48.66.106/4644 (192.168.201.5/4644)) and runs the control
-conversation; no fixup, no ACL: the server's GRE to 192.168.201.5 is
-denied twice with 106010 "Deny inbound protocol 47 src
-outside:192.168.201.25 dst inside:192.168.201.5".  The client's own GRE
-leaves through the static."""
+conversation; no fixup, no ACL: the server's first GRE packets to
+192.168.201.5 are denied with 106010 "Deny inbound protocol 47 src
+outside:192.168.201.25 dst inside:192.168.201.5", twice.  Once the client
+sends GRE itself (outbound, through the static: 302017), the server's GRE
+is return traffic and passes."""
 from phgen import Tcp, Pptp, gre
 
 RULES = 'rules.conf'
@@ -18,8 +19,10 @@ def build(s):
     p = Pptp(t)
     p.start()
     c = p.call(1, 32768)
-    c.gre('client')
     srv = s.host('outside', '192.168.201.25')
     for seq in (1, 2):
         srv.send(gre(srv.ip, '192.168.201.5', 1, b'\xff\x03\xc0\x21\x01',
                      seq=seq, ipid=srv.next_id()))
+    c.gre('client')
+    c.seq['server'] = 2
+    c.gre('server')

@@ -18,7 +18,7 @@ def build(s):
     cli = s.host('inside', '10.48.66.106')
     s.send_other('inside', 0x86dd, ipv6_echo(b'\xfe\x80' + b'\0' * 14,
                                              b'\xff\x02' + b'\0' * 14))
-    t = Tcp(s, cli, 4644, '192.168.201.25', 1723)
+    t = Tcp(s, cli, 4644, '192.168.201.25', 80)
     t.connect()
     t.send('client', b'over sll')
     p = Ping(s, cli, '192.168.201.25', 512)

@@ -25,7 +25,7 @@ def build(s):
                                                '10.48.66.47'), cli.mac)
     s.send_other('inside', 0x86dd, ipv6_echo(LL_A, LL_B), cli.mac)
     s.send_other('inside', 0x88cc, lldp_frame_payload(), cli.mac)
-    t = Tcp(s, cli, 4644, '192.168.201.25', 1723)
+    t = Tcp(s, cli, 4644, '192.168.201.25', 80)
     t.connect()
     s.send_other('outside', 0x86dd, ipv6_echo(LL_A, LL_B))
     t.send('client', b'x')

@@ -1,10 +1,11 @@
 """Static plus ACL inbound (seed: client outside, server inside): the
 outside client 192.168.201.25 opens TCP 1723 to the static address
-192.168.201.5 (302013 inbound, delivered to 10.48.66.106) and sends GRE,
+192.168.201.5 (302013 inbound, delivered to 10.48.66.106), exchanges
+SCCRQ/SCCRP (no fixup: plain data) and sends GRE,
 which the ACL permits and the static translates; the server's GRE goes out
 through the static.  Denied: TCP to port 80 of the static address and GRE
 from another outside host (106023 by access-group "acl-out")."""
-from phgen import Tcp, gre
+from phgen import Tcp, Pptp, gre
 
 RULES = 'rules.conf'
 SEED = 1
@@ -14,8 +15,7 @@ def build(s):
     cli = s.host('outside', '192.168.201.25')
     t = Tcp(s, cli, 1030, '192.168.201.5', 1723)
     t.connect()
-    t.send('client', b'control request')
-    t.send('server', b'control reply')
+    Pptp(t).start()
     g = cli.send(gre(cli.ip, '192.168.201.5', 7, b'\xff\x03\xc0\x21\x01',
                      seq=1, ipid=cli.next_id()))
     d = s.delivered(g)
