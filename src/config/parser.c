@@ -78,6 +78,10 @@ emit(struct cfg_parser *p, uint8_t sev, struct cfg_pos pos, const char *msg)
 	diags_add(p->diags, p->file, pos.line, pos.col, sev, msg, s, len);
 }
 
+static void vdiag(struct cfg_parser *p, uint8_t sev, struct cfg_pos pos,
+		  const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
 static void
 vdiag(struct cfg_parser *p, uint8_t sev, struct cfg_pos pos, const char *fmt,
       va_list ap)
