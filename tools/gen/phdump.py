@@ -27,6 +27,7 @@ no IP reassembly (fragments print as "frag off=N"); TCP stream reassembly
 for PPTP assumes in-order segments and resets on a gap.
 """
 
+import signal
 import struct
 import sys
 import zlib
@@ -640,6 +641,8 @@ def summarize(path, out=sys.stdout):
 
 
 def main(argv=None):
+    if hasattr(signal, 'SIGPIPE'):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # | head is fine
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in ('-h', '--help'):
         sys.stdout.write('usage: phdump.py [--summary] CAPTURE...\n'

@@ -28,6 +28,8 @@ See docs/replay.md.
 
 CLI:
   phgen.py scenario DIR --workdir W [--replay BIN]  build DIR/scenario.py
+  phgen.py pptp -o FILE [--clients N] [--calls N] [--split 13] ...
+                                  whole PPTP conversations on one wire
   phgen.py dump CAPTURE...                          same as phdump.py
 """
 
@@ -474,8 +476,18 @@ class Host:
         return '%s@%s' % (self.ip, self.iface)
 
 
+class Wire:
+    """Knowledge of a plain wire with no gateway: every packet is
+    delivered unchanged on the interface it was sent on.  Used to write a
+    whole conversation into one capture without pinhole-replay."""
+
+    def delivery(self, sent):
+        return Delivery(sent.iface, sent.n, phdump.decode_ip(sent.ip), False)
+
+
 class Scenario:
-    """Builds the input captures of one scenario (one pass)."""
+    """Builds the input captures of one scenario (one pass).  know is
+    the last replay run (Knowledge), a Wire, or None before any run."""
 
     def __init__(self, know=None):
         self.know = know
@@ -889,6 +901,53 @@ class Pptp:
         return True
 
 
+def pptp_conversation(s, client, server, sport=4644, pns_id=1, pac_id=100,
+                      calls=1, gre_each=2, split=()):
+    """A whole PPTP session (RFC 2637 s3): TCP handshake, SCCRQ/SCCRP,
+    `calls` times OCRQ/OCRP (call ids pns_id+i / pac_id+i; the OCRQ cut
+    at `split`) with Set-Link-Info and `gre_each` GRE packets each way,
+    then CCRQ/CDN per call, StopCCRQ/StopCCRP and the FIN close.  Returns
+    the Pptp."""
+    t = Tcp(s, client, sport, server, 1723)
+    p = Pptp(t)
+    if not t.connect() or not p.start():
+        return p
+    done = []
+    for i in range(calls):
+        c = p.call(pns_id + i, pac_id + i, split=split)
+        if c is None:
+            continue
+        p.set_link_info(c)
+        for _ in range(gre_each):
+            c.gre('client')
+            c.gre('server')
+        done.append(c)
+    for c in done:
+        p.clear(c)
+    p.stop()
+    t.close()
+    return p
+
+
+def cmd_pptp(a):
+    """Write PPTP conversations on one wire (no gateway) into a capture."""
+    s = Scenario(Wire())
+    s.iface('wire', link=a.link, nano=a.nano, pcapng=a.pcapng)
+    base = aton(a.client)
+    split = [int(x) for x in a.split.split(',')] if a.split else []
+    for i in range(a.clients):
+        ip = '%d.%d.%d.%d' % tuple(base[:3] + bytes([(base[3] + i) & 0xff]))
+        pptp_conversation(s, s.host('wire', ip), a.server, calls=a.calls,
+                          gre_each=a.gre, split=split)
+    link = s.links['wire']
+    w = (PcapngWriter if a.pcapng else PcapWriter)(a.output,
+                                                   link['linktype'], a.nano)
+    for t, data in s.frames['wire']:
+        w.write(t, data)
+    w.close()
+    return 0
+
+
 # --- driving a scenario ------------------------------------------------------------
 
 def load_scenario(path):
@@ -1008,11 +1067,30 @@ def main(argv=None):
                     help='where in-IFACE.pcap and args are written')
     sc.add_argument('--replay', help='the pinhole-replay binary')
     sc.add_argument('-v', '--verbose', action='store_true')
+    pp = sub.add_parser('pptp', help='write whole PPTP conversations as '
+                        'seen on one wire (no gateway)')
+    pp.add_argument('-o', '--output', required=True, help='capture to write')
+    pp.add_argument('--clients', type=int, default=1,
+                    help='clients, at consecutive addresses (default 1)')
+    pp.add_argument('--client', default='10.48.66.106',
+                    help='first client address')
+    pp.add_argument('--server', default='192.168.201.25')
+    pp.add_argument('--calls', type=int, default=1,
+                    help='calls per control connection (default 1)')
+    pp.add_argument('--gre', type=int, default=2,
+                    help='GRE packets each way per call (default 2)')
+    pp.add_argument('--split', default='',
+                    help='offsets at which to cut each OCRQ, e.g. 13')
+    pp.add_argument('--link', default='ether', choices=sorted(LINKTYPES))
+    pp.add_argument('--nano', action='store_true')
+    pp.add_argument('--pcapng', action='store_true')
     dp = sub.add_parser('dump', help='print one line per packet')
     dp.add_argument('captures', nargs='+')
     a = ap.parse_args(argv)
     if a.cmd == 'dump':
         return phdump.main(a.captures)
+    if a.cmd == 'pptp':
+        return cmd_pptp(a)
     return cmd_scenario(a)
 
 
