@@ -1,9 +1,11 @@
-"""A call ended by the server's Call-Disconnect-Notify: GRE works both
-ways while the call is up; after the CDN, the server's GRE for that call
-is denied (no call) and so is the client's."""
+"""A call ended by the server's Call-Disconnect-Notify, through PAT on the
+global address 209.165.201.10: GRE works both ways while the call is up;
+after the CDN the call is gone, so the server's GRE with that key is
+refused.  (The client's GRE after the CDN is plain outbound GRE, which
+PAT admits for one host per global address, as PIX does.)"""
 from phgen import Tcp, Pptp
 
-RULES = '../common/pat-pptp.conf'
+RULES = '../common/pat-pptp-addr.conf'
 SEED = 1
 
 

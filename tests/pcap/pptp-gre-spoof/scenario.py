@@ -1,10 +1,11 @@
 """GRE spoofed from another source: a call is up between 10.48.66.106
-(PAT) and the server 192.168.201.25; a GRE packet with the call's key,
-addressed to the PAT address, arrives from 192.168.201.99: it is denied
-(gre-wrong-source), while the server's own GRE still goes through."""
+(PAT on the global address 209.165.201.10) and the server 192.168.201.25;
+a GRE packet with the call's key, addressed to the PAT address, arrives
+from 192.168.201.99: it is refused, while the server's own GRE before and
+after it goes through."""
 from phgen import Tcp, Pptp, gre
 
-RULES = '../common/pat-pptp.conf'
+RULES = '../common/pat-pptp-addr.conf'
 SEED = 1
 
 
