@@ -281,6 +281,9 @@ def _decode_icmp(p, l4, quoted):
     p.payload = l4[8:]
     if p.icmp_type in ICMP_ERRORS and not quoted:
         p.inner = decode_ip(l4[8:], quoted=True)
+        ihl = (l4[8] & 15) * 4
+        if csum16(l4[8:8 + ihl]) != 0:
+            p.bad.append('inner-ip')  # a NAT must fix the quoted header
 
 
 def _decode_gre(p, l4, quoted):
@@ -325,7 +328,8 @@ def _check_l4_csum(p, hdr, l4):
 
 def decode_ip(data, quoted=False):
     """Decode an IPv4 packet.  quoted=True: the header quoted in an ICMP
-    error (total length not enforced, checksums not checked)."""
+    error (total length not enforced, checksums not checked here; the
+    caller checks the quoted IP header's, 'inner-ip')."""
     p = Pkt()
     if len(data) < 20 or data[0] >> 4 != 4:
         raise Malformed('not ipv4')
