@@ -44,60 +44,10 @@
 
 #include "log/format.h"
 #include "../../tests/unit/pktbuild.h"
+#include "packet_policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-/* The policy.  Addresses here are the ones tools/fuzz/pinhole.dict
- * lists, so the fuzzer finds them. */
-#define CONF_COMMON                                           \
-	"PIX Version 6.3(4)\n"                                \
-	"nameif ethernet0 outside security0\n"                \
-	"nameif ethernet1 inside security100\n"               \
-	"nameif ethernet2 dmz security50\n"                   \
-	"hostname fuzzpix\n"                                  \
-	"fixup protocol pptp 1723\n"                          \
-	"fixup protocol ftp 21\n"                             \
-	"logging on\n"                                        \
-	"logging timestamp\n"                                 \
-	"logging trap debugging\n"                            \
-	"logging buffered informational\n"                    \
-	"logging device-id hostname\n"                        \
-	"ip address outside 192.0.2.1 255.255.255.0\n"        \
-	"ip address inside 10.0.0.1 255.255.255.0\n"          \
-	"ip address dmz 172.16.0.1 255.255.255.0\n"           \
-	"route outside 0.0.0.0 0.0.0.0 192.0.2.254 1\n"       \
-	"route inside 10.1.0.0 255.255.0.0 10.0.0.254 1\n"    \
-	"access-list NONAT permit ip 10.0.0.0 255.255.255.0 " \
-	"172.16.0.0 255.255.255.0\n"                          \
-	"nat (inside) 0 access-list NONAT\n"                  \
-	"nat (inside) 1 10.0.0.0 255.255.0.0 0 0\n"           \
-	"nat (dmz) 1 0 0\n"                                   \
-	"global (outside) 1 192.0.2.10-192.0.2.11\n"          \
-	"global (outside) 1 interface\n"                      \
-	"global (dmz) 1 172.16.0.200\n"                       \
-	"static (inside,outside) tcp interface 2222 10.0.0.22 22 0 0\n"
-
-static const char conf_a[] = CONF_COMMON
-	"access-list out permit tcp any host 192.0.2.80 eq 1723\n"
-	"access-list out permit gre any host 192.0.2.80\n"
-	"access-list out permit tcp any host 192.0.2.80 eq www log 7\n"
-	"access-list out permit icmp any any echo-reply\n"
-	"access-list out deny ip any any log\n"
-	"access-group out in interface outside\n"
-	"static (dmz,outside) 192.0.2.80 172.16.0.80 netmask "
-	"255.255.255.255 10 5\n"
-	"conduit permit udp any any\n"
-	"timeout xlate 0:05:00 conn 0:10:00 udp 0:02:00 icmp 0:00:02\n";
-
-/* The reload: another static and ACL, so translations and connections
- * the new policy no longer allows are torn down. */
-static const char conf_b[] =
-	CONF_COMMON "access-list out permit tcp any host 192.0.2.81 eq www\n"
-		    "access-list out permit gre any any\n"
-		    "access-group out in interface outside\n"
-		    "static (dmz,outside) 192.0.2.81 172.16.0.80\n"
-		    "conduit permit icmp any any\n";
 
 static struct ph_policy *pol_a, *pol_b;
 static unsigned fmt_rot;
@@ -123,8 +73,8 @@ parse_or_die(const char *text)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	pol_a = parse_or_die(conf_a);
-	pol_b = parse_or_die(conf_b);
+	pol_a = parse_or_die(fuzz_conf_a);
+	pol_b = parse_or_die(fuzz_conf_b);
 	return 0;
 }
 
@@ -420,13 +370,10 @@ packet(struct run *r, uint8_t ctl, const uint8_t *bytes, size_t len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ph_engine_opts o = { .seed = { 0x1111, 0x2222 },
-				    .max_conns = 64,
-				    .max_xlates = 32,
-				    .max_frags = 8,
-				    .tick_budget = 16,
-				    .emit = emit };
-	struct run r = { .now = ph_time_from_sec(1000), .pol = pol_a };
+	struct ph_engine_opts o = fuzz_engine_opts;
+	struct run r = { .now = ph_time_from_sec(FUZZ_T0_SEC), .pol = pol_a };
+
+	o.emit = emit;
 
 	r.eng = ph_engine_new(&o);
 	if (r.eng == NULL)
