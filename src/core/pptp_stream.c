@@ -664,3 +664,28 @@ ph_pptp_stream_call(const struct ph_pptp_stream *s, unsigned i)
 		return NULL;
 	return &s->calls[i];
 }
+
+bool
+ph_pptp_stream_msg_xlate(const struct ph_pptp_stream *s, int dir, int field,
+			 uint16_t *from, uint16_t *to)
+{
+	const struct rx *rx;
+	unsigned o = 12 + 2 * (unsigned)field;
+
+	if (s == NULL || !dir_ok(dir) || field < 0 || field > 1)
+		return false;
+	rx = &s->rx[dir];
+	if (rx->m.have < o + 2)
+		return false;
+	*from = *to = ph_get_be16(rx->buf + o);
+	switch (rx->m.plan[field]) {
+	case PH_PPTP_PLAN_ALLOC:
+		*to = ph_pptp_ctl_pending_id(&s->ctl, dir);
+		return true;
+	case PH_PPTP_PLAN_LOOKUP:
+		(void)ph_pptp_ctl_translate(&s->ctl, dir, *from, to);
+		return true;
+	default:
+		return false;
+	}
+}

@@ -162,4 +162,15 @@ unsigned ph_pptp_stream_max_calls(const struct ph_pptp_stream *s);
 const struct ph_pptp_call *ph_pptp_stream_call(const struct ph_pptp_stream *s,
 					       unsigned i);
 
+/**
+ * For the msg op (debug output): how call-ID field `field` (0: @12, 1: @14)
+ * of the message being reported from dir is rewritten.  Valid only while
+ * the msg op runs.  True when the field is one the inspector translates,
+ * with its value as received in *from and as forwarded in *to (equal when
+ * the translation maps it to itself, or no call has it); false for a field
+ * that is never rewritten (and with identity translation).
+ */
+bool ph_pptp_stream_msg_xlate(const struct ph_pptp_stream *s, int dir,
+			      int field, uint16_t *from, uint16_t *to);
+
 #endif /* PH_CORE_PPTP_STREAM_H */
