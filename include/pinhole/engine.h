@@ -144,6 +144,8 @@ struct ph_engine_counters {
 	uint32_t xlates_in_use, xlates_most_used, xlates_max; /* dynamic */
 	uint32_t statics;         /* static translations in the policy */
 	uint32_t frags_in_use;
+	uint64_t gre_call_pkts;   /* GRE packets accepted on PPTP call flows */
+	uint64_t gre_call_rewritten; /* ... of which translated */
 };
 
 /** Snapshot of the engine's counters. */
@@ -231,6 +233,108 @@ uint64_t ph_engine_conduit_hits(const struct ph_engine *eng, uint32_t idx);
 unsigned ph_engine_clear_xlate(struct ph_engine *eng, ph_time_t now);
 /** `clear conn`: remove every connection.  Returns how many. */
 unsigned ph_engine_clear_conn(struct ph_engine *eng, ph_time_t now);
+
+/* --- PPTP inspection: show service-policy inspect pptp, debug pptp ----- */
+
+/*
+ * Engine-wide PPTP inspection counters, since ph_engine_new(): control
+ * connections that are gone are added in when they go, live ones are read
+ * at the call.  Cumulative unless marked "now".  docs/pptp.md "Visibility"
+ * explains each one; ph_show_service_policy_pptp() prints them all.
+ */
+struct ph_pptp_counters {
+	/* the PIX/ASA `Inspect: pptp, packet N, drop N, reset-drop N` line */
+	uint64_t packets;         /* control segments with payload inspected */
+	uint64_t drops;           /* ... dropped by inspection (PPTP reasons) */
+	uint64_t reset_drops;     /* ... dropped and the control connection
+				   * torn down (inspection failed) */
+	/* control connections (TCP to a PPTP inspection port) */
+	uint64_t ctl_total;       /* inspected */
+	uint32_t ctl_active;      /* now */
+	uint64_t ctl_version;     /* version not 1.0: inspection stopped */
+	uint64_t ctl_failed;      /* inspection failed: torn down */
+	/* calls */
+	uint32_t calls_active;    /* now: call slots in use */
+	uint64_t calls_total;     /* created (OCRQ / ICRQ accepted) */
+	uint64_t calls_up;        /* reached "up": GRE allowed */
+	uint64_t calls_refused;   /* call_limit + callid_exhausted */
+	uint64_t call_limit;      /* refused: calls per control connection */
+	uint64_t callid_exhausted; /* refused: no translated call ID free */
+	uint64_t calls_no_gre;    /* up, but no GRE flow could be made */
+	/* messages */
+	uint64_t msgs_inside;     /* complete messages from the inside host */
+	uint64_t msgs_outside;    /* ... from the outside host */
+	uint64_t malformed;       /* segments dropped: pptp-malformed */
+	uint64_t state_errors;    /* segments dropped: pptp-state */
+	uint64_t unknown_call;    /* CCRQ/CDN/WEN/SLI for no call: passed */
+	uint64_t late;            /* call messages after StopCCRQ: passed */
+	uint64_t callid_rewrites; /* call-ID fields translated */
+	/* segments */
+	uint64_t retransmits;     /* retransmissions rewritten from the log */
+	uint64_t bad_retransmits; /* dropped: pptp-bad-retransmit */
+	uint64_t ooo;             /* dropped: pptp-out-of-order */
+	uint64_t holds;           /* held: a call-ID field split in two */
+	uint64_t held_released;   /* held packets released, patched */
+	uint64_t held_dropped;    /* held packets released as drops
+				   * (superseded, timed out, conn gone) */
+	uint64_t hold_given_up;   /* held segments the inspector forgot
+				   * (superseded by a retransmission, or
+				   * dropped by the engine) */
+	uint64_t hold_timeouts;   /* held too long: 901003 */
+	uint64_t hold_limit;      /* dropped: pptp-hold-limit */
+	/* GRE of the calls */
+	uint64_t gre_pkts;        /* accepted on PPTP call flows */
+	uint64_t gre_translated;  /* ... of which rewritten */
+	uint64_t gre_no_call;     /* dropped: gre-no-call */
+	uint64_t gre_wrong_src;   /* dropped: gre-wrong-source */
+	/* engine drops per reason; only the pptp-* and gre-* ones are set */
+	uint64_t drop_reason[PH_R_MAX];
+};
+
+/** Snapshot of the engine-wide PPTP counters (cost: one pass over the
+ * live control connections). */
+void ph_engine_pptp_counters(const struct ph_engine *eng,
+    struct ph_pptp_counters *c);
+
+/*
+ * `debug pptp`: one call per debug line, `line` NUL-terminated without a
+ * newline, valid during the call only.  The sink runs inside
+ * ph_engine_process() (or ph_engine_tick()) and must not call back into
+ * the engine.
+ */
+typedef void (*ph_debug_fn)(void *arg, const char *line);
+
+/**
+ * Turn the PPTP message decoder on (fn != NULL) or off (fn == NULL; the
+ * default).  While on, every complete control message is decoded as PIX
+ * `debug pptp` lines prefixed with "Tnl <conn id> PPTP: " (conn id as in
+ * the 302013 "Built" message): a first line with the direction and the
+ * endpoints, the first 22 bytes in hex, the message name, one line per
+ * field, translated call IDs shown "as received -> as forwarded"; and a
+ * line for each segment held, released, dropped, or where inspection
+ * stopped.  Off costs one test per complete message.  Format and example:
+ * docs/pptp.md "Visibility".
+ */
+void ph_engine_set_pptp_debug(struct ph_engine *eng, ph_debug_fn fn,
+    void *arg);
+
+/* Enough for ph_show_service_policy_pptp() with a few policy-maps. */
+#define PH_SHOW_PPTP_LEN 4096
+
+/**
+ * `show service-policy inspect pptp`: the ASA block per applied
+ * service-policy and class that inspects pptp,
+ *	Global policy:
+ *	  Service-policy: global_policy
+ *	    Class-map: inspection_default
+ *	      Inspect: pptp, packet 1234, drop 0, reset-drop 0
+ * ("Service-policy: (fixup)" / "Class-map: fixup protocol pptp 1723" for
+ * the PIX 6 `fixup` form), then pinhole's lines (all counters of c).
+ * Counters are engine-wide, not per class.  pol may be NULL.  Lines end in
+ * '\n'.  Returns as snprintf: the length the whole text needs.
+ */
+int ph_show_service_policy_pptp(const struct ph_policy *pol,
+    const struct ph_pptp_counters *c, char *buf, size_t len);
 
 /* --- PIX text layouts (src/core/show.c) -------------------------------- */
 

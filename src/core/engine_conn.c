@@ -198,6 +198,10 @@ eng_conn_packet(struct ph_engine *eng, struct eng_pkt *ep, uint32_t idx,
 		}
 	}
 	ep->out->modified = rw_flow(ep, c, dir);
+	if (p->proto == PH_IPPROTO_GRE && !(c->flags & PH_CF_ANYKEY)) {
+		eng->ctr.gre_call_pkts++; /* a PPTP call's flow */
+		eng->ctr.gre_call_rewritten += ep->out->modified;
+	}
 	c->pkts[dir]++;
 	c->bytes[dir] += pkt_bytes(p);
 	if (cls != c->tclass)

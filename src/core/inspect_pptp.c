@@ -40,6 +40,7 @@
 #include "core/engine_int.h"
 #include "core/idalloc.h"
 #include "core/pptp_stream.h"
+#include "core/pptp_vis.h"
 #include "core/rewrite.h"
 #include "log/ratelimit.h"
 
@@ -66,6 +67,8 @@ struct pptp_eng {
 	uint32_t n_maps;
 	bool closing;	   /* engine going away: no callbacks */
 	uint64_t gre_fail; /* calls whose GRE flow could not be made */
+	/* show and debug (pptp_vis.c) */
+	struct ph_pptp_vis vis;
 };
 
 /* The side (PH_DIR_*) whose packets come from the inside host. */
@@ -158,16 +161,29 @@ op_call_down(void *arg, const struct ph_pptp_call *call, enum ph_pptp_end why)
 		ph_eng_conn_destroy(eng, g, PH_TD_NONE, pc->now);
 }
 
+/* `debug pptp` (pptp_vis.c): only a pointer test while it is off. */
+static void
+op_msg(void *arg, int dir, const uint8_t *msg, size_t len)
+{
+	struct pptp_conn *pc = arg;
+
+	if (pc->pe->vis.dbg != NULL)
+		ph_pptp_vis_msg(&pc->pe->vis, pc->pe->eng, pc->idx, pc->s, dir,
+				msg, len);
+}
+
 static const struct ph_pptp_ops ops_pat = {
 	.alloc_id = op_alloc,
 	.free_id = op_free,
 	.call_up = op_call_up,
 	.call_down = op_call_down,
+	.msg = op_msg,
 };
 
 static const struct ph_pptp_ops ops_identity = {
 	.call_up = op_call_up,
 	.call_down = op_call_down,
+	.msg = op_msg,
 };
 
 static int
@@ -337,6 +353,7 @@ pptp_conn_destroy(struct ph_engine *eng, void *priv, uint32_t idx,
 	if (pc == NULL)
 		return;
 	pc->now = now;
+	ph_pptp_vis_retire(&pe->vis, pc->s);
 	ph_pptp_stream_free(pc->s); /* calls end: their GRE flows go */
 	map_put(pe, pc->map);
 	pe->slots[c->insp] = NULL;
@@ -448,6 +465,7 @@ pptp_payload(struct ph_engine *eng, void *priv, uint32_t idx, int dir,
 		*reason = PH_R_PPTP_MALFORMED;
 		return PH_INSPECT_DROP;
 	}
+	ph_pptp_vis_result(&pc->pe->vis, eng, idx, pdir, p, pc->s, &res);
 	held_first(eng, idx, dir, &res);
 	report(eng, pc, &res);
 	if (res.close)
@@ -484,3 +502,21 @@ const struct ph_inspect_ops ph_inspect_pptp = {
 	.on_hold_drop = pptp_hold_drop,
 	.on_conn_destroy = pptp_conn_destroy,
 };
+
+struct ph_pptp_vis *
+ph_pptp_vis_of(const struct ph_engine *eng, ph_pptp_vis_walk_fn fn, void *arg)
+{
+	struct pptp_eng *pe = NULL;
+
+	for (unsigned i = 0; ph_inspectors[i] != NULL && i < PH_INSPECT_MAX;
+	     i++)
+		if (ph_inspectors[i] == &ph_inspect_pptp)
+			pe = eng->insp_priv[i];
+	if (pe == NULL)
+		return NULL;
+	pe->vis.gre_fail = pe->gre_fail;
+	for (uint32_t i = 0; fn != NULL && i < pe->n_slots; i++)
+		if (pe->slots[i] != NULL)
+			fn(arg, pe->slots[i]->s);
+	return &pe->vis;
+}
