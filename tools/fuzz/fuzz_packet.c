@@ -196,7 +196,7 @@ fixup(uint8_t *p, size_t len, bool partial)
 }
 
 struct csum_state {
-	bool ip_ok, l4_ok, partial_ok;
+	bool sane, ip_ok, l4_ok, partial_ok;
 };
 
 static void
@@ -205,6 +205,7 @@ csum_before(const uint8_t *p, size_t len, bool partial, struct csum_state *s)
 	memset(s, 0, sizeof(*s));
 	if (!sane(p, len))
 		return;
+	s->sane = true;
 	s->ip_ok = pb_ip_ok(p);
 	if (!l4_checkable(p, len))
 		return;
@@ -217,6 +218,8 @@ csum_before(const uint8_t *p, size_t len, bool partial, struct csum_state *s)
 static void
 csum_after(const uint8_t *p, size_t len, const struct csum_state *s)
 {
+	if (!s->sane)
+		return; /* e.g. bytes after the IP total length */
 	if (!sane(p, len))
 		abort(); /* a rewrite broke the header */
 	if (s->ip_ok && !pb_ip_ok(p)) {
