@@ -580,8 +580,8 @@ ph_ctl_commands_help(char *buf, size_t len)
 								  : "FILE]")
 				 : "");
 		n = snprintf(pos < len ? buf + pos : NULL,
-			     pos < len ? len - pos : 0, "  %-34s %s\n", words,
-			     d->help);
+			     pos < len ? len - pos : 0, "  %s\n        %s\n",
+			     words, d->help);
 		if (n < 0)
 			return n;
 		pos += (size_t)n;
