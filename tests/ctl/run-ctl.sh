@@ -19,7 +19,11 @@
 #   6. a client that never reads does not block others and is dropped;
 #   7. too many clients: the extra one gets "too many clients";
 #   8. debug pptp streams until interrupted; `no debug pptp` from another
-#      client ends it; `undebug all` works with no stream.
+#      client ends it; `undebug all` works with no stream;
+#   9. the log sinks (daemon/logsink.c): canned events reach a UDP logging
+#      host on 127.0.0.1 as "<PRI>Mmm dd hh:mm:ss testd %PIX-..." filtered
+#      by `logging trap`; `show logging` shows settings, per-destination
+#      counters and the buffer (JSON too); `clear logging` empties it.
 # Needs python3; no root, no network.  Every wait is bounded.
 set -u
 
@@ -127,7 +131,27 @@ run "-V" 0 "^pinholectl [0-9.]+ \(control protocol 1\)" "" -- -V
 run "no daemon" 3 "" "cannot connect to $tmp/none.sock" \
 	-- -s "$tmp/none.sock" show conn
 
-start_testd -n 50000 -t 1500 -c 8 -m 65536
+# a UDP logging host for the log sinks (check 9)
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+s.settimeout(3)
+try:
+    while True:
+        print(s.recv(4096).decode(errors="replace"), flush=True)
+except socket.timeout:
+    pass
+' >"$tmp/udp" &
+udp_pid=$!
+for _ in $(seq 50); do
+	[ -s "$tmp/udp" ] && break
+	sleep 0.1
+done
+udp_port=$(head -1 "$tmp/udp")
+
+start_testd -n 50000 -t 1500 -c 8 -m 65536 -u "$udp_port"
 
 # --- 1. show commands -------------------------------------------------------
 F=(-s "$FULL")
@@ -143,8 +167,8 @@ run "show access-list unknown" 1 "" "access-list 'nope' does not exist" \
 	-- "${F[@]}" show access-list nope
 run "sh serv insp pptp" 0 "Inspect: pptp, packet 1234" "" \
 	-- "${F[@]}" sh serv insp pptp
-run "show logging (no handler)" 1 "" "'show logging' is not available" \
-	-- "${F[@]}" show logging
+run "clear xlate (no handler)" 1 "" "'clear xlate' is not available" \
+	-- "${F[@]}" clear xlate
 
 # paged show conn: every line arrives, in order
 timeout 30 "$CTL" "${F[@]}" sh conn >"$tmp/conn" 2>"$tmp/err"
@@ -282,6 +306,53 @@ else
 	cat "$tmp/dbg2.err"
 fi
 run "undebug all" 0 "0 debug streams stopped" "" -- "${F[@]}" un all
+
+# --- 9. log sinks --------------------------------------------------------------
+wait "$udp_pid"
+ts='[A-Z][a-z]{2} [ 1-3][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}'
+if grep -Eq "^<166>$ts testd %PIX-6-302013: Built outbound TCP connection 1688438 for outside:1.2.3.4/80 \(1.2.3.4/80\) to inside:10.0.0.11/2824 \(172.18.124.201/1024\)$" "$tmp/udp" &&
+	grep -Eq "^<164>$ts testd %PIX-4-106023: Deny tcp src outside:1.2.3.4/80 dst inside:10.0.0.11/2824 by access-group \"outside_in\"$" "$tmp/udp"; then
+	ok "UDP logging host got RFC 3164 datagrams"
+else
+	bad "UDP datagrams"
+	sed 's/^/    | /' "$tmp/udp"
+fi
+if [ "$(grep -c PIX- "$tmp/udp")" = 2 ]; then
+	ok "logging trap informational kept the level-7 event off the host"
+else
+	bad "level filter: $(grep -c PIX- "$tmp/udp") datagrams"
+fi
+run "show logging: trap counter" 0 "^    Trap logging: level informational, 2 messages logged$" "" \
+	-- "${F[@]}" sh logg
+run "show logging: host counters" 0 "^        Logging to inside 127.0.0.1 udp/$udp_port: 2 sent, 0 dropped$" "" \
+	-- "${F[@]}" sh logg
+run "show logging: buffer has level 7" 0 "^%PIX-7-302014: Teardown TCP connection 1688438 .* TCP FINs$" "" \
+	-- "${R[@]}" show logging
+if grep -q "TCP logging host(s) ignored" "$LOG"; then
+	ok "TCP logging host skipped with a message"
+else
+	bad "TCP logging host message"
+fi
+timeout 20 "$CTL" "${F[@]}" -j show logging >"$tmp/logj" 2>&1
+if python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["trap_logged"] == 2 and d["buffer"]["sent"] == 3, d
+assert d["hosts"][0]["sent"] == 2 and d["hosts"][0]["address"] == "127.0.0.1"
+assert len(d["buffer_lines"]) == 3 and "%PIX-4-106023" in d["buffer_lines"][1]
+' "$tmp/logj"; then
+	ok "-j show logging"
+else
+	bad "-j show logging"
+	head -40 "$tmp/logj"
+fi
+run "clear logging" 0 "" "" -- "${F[@]}" clear logging
+timeout 20 "$CTL" "${F[@]}" show logging >"$tmp/out" 2>&1
+if ! grep -q "%PIX-" "$tmp/out" && grep -q "Buffer logging" "$tmp/out"; then
+	ok "clear logging empties the buffer"
+else
+	bad "clear logging"
+fi
 
 stop_testd
 

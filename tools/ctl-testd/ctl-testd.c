@@ -6,13 +6,20 @@
  *
  *	pinhole-ctl-testd -s FULL -r RO [-n CONNS] [-t TIMEOUT_MS]
  *	                  [-m MAX_OUT] [-c MAX_CLIENTS] [-i DEBUG_MS]
+ *	                  [-u PORT] [-T]
  *
  * Canned data: CONNS synthetic connections (paged through the cursor, as
  * the daemon pages the engine's table), three translations, two ACLs, a
  * running-config, counters that `clear counters` resets, a reload that
  * fails for any path containing "bad" (returning error records as text,
  * as pinholed does) and a `debug pptp` stream of one line every DEBUG_MS.
- * Log lines (with the peer credentials) go to stderr.  SIGTERM/SIGINT
+ * Log sinks: the real daemon/logsink.c with a canned `logging` policy
+ * (on, trap informational, buffered debugging, host 127.0.0.1:PORT with
+ * -u, `logging timestamp` with -T) logs three canned events at start: a
+ * 302013 (level 6), a 106023 (level 4) and a 302014 re-levelled to 7,
+ * which only the buffer takes; `show logging` / `clear logging` are the
+ * logsink's own handlers.
+ * Control log lines (with the peer credentials) go to stderr.  SIGTERM/SIGINT
  * stop it cleanly and remove the sockets.
  */
 #include <errno.h>
@@ -30,14 +37,19 @@
 
 #include <pinhole/engine.h>
 
+#include <pinhole/event.h>
+
+#include "config/model.h"
 #include "core/json.h"
 #include "daemon/control.h"
+#include "daemon/logsink.h"
 
 struct testd {
 	uint32_t n_conns;
 	uint64_t clears[PH_CTL_CMD_MAX];
 	uint64_t debug_seq;
 	struct ph_control *ctl;
+	struct ph_logsink *sink;
 };
 
 static void
@@ -306,7 +318,6 @@ register_all(struct testd *t)
 		{ PH_CTL_CMD_SHOW_RUNNING_CONFIG, h_show_text },
 		{ PH_CTL_CMD_SHOW_VERSION, h_show_text },
 		{ PH_CTL_CMD_SHOW_COUNTERS, h_show_text },
-		{ PH_CTL_CMD_CLEAR_XLATE, h_clear },
 		{ PH_CTL_CMD_CLEAR_CONN, h_clear },
 		{ PH_CTL_CMD_CLEAR_COUNTERS, h_clear },
 		{ PH_CTL_CMD_RELOAD, h_reload },
@@ -316,6 +327,74 @@ register_all(struct testd *t)
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		ph_control_register(t->ctl, rows[i].cmd, rows[i].fn, t);
+	ph_control_register(t->ctl, PH_CTL_CMD_SHOW_LOGGING, ph_logsink_show,
+			    t->sink);
+	ph_control_register(t->ctl, PH_CTL_CMD_CLEAR_LOGGING, ph_logsink_clear,
+			    t->sink);
+}
+
+static void
+canned_events(struct ph_logsink *sink)
+{
+	struct ph_event ev;
+
+	ph_event_init(&ev, PH_EV_TCP_BUILT, ph_time_from_sec(1));
+	ev.conn_id = 1688438;
+	ev.proto = 6;
+	ev.ep[0] = (struct ph_event_ep){ "outside", 0x01020304, 0x01020304, 80,
+					 80 };
+	ev.ep[1] = (struct ph_event_ep){ "inside", 0x0a00000b, 0xac127cc9, 2824,
+					 1024 };
+	ph_logsink_emit(sink, &ev);
+	ev.id = PH_EV_ACL_DENIED;
+	ev.severity = 4;
+	ev.acl_name = "outside_in";
+	ph_logsink_emit(sink, &ev);
+	ev.id = PH_EV_TCP_TEARDOWN;
+	ev.severity = 7;
+	ev.duration_sec = 421;
+	ev.bytes = 16975;
+	ev.reason = ph_teardown_text(PH_TD_TCP_FINS);
+	ph_logsink_emit(sink, &ev);
+	ph_logsink_flush(sink);
+}
+
+/* A policy with nothing but `logging` settings and one interface. */
+static struct ph_logsink *
+make_sink(unsigned long port, bool timestamp)
+{
+	static struct ph_iface ifs[1] = { { .name = "inside" } };
+	static struct ph_policy pol;
+	struct ph_logsink_opts lo = { .ident = "ctl-testd" };
+	struct ph_logging *lg = &pol.logging;
+	struct ph_logsink *s = ph_logsink_new(&lo);
+
+	if (s == NULL)
+		return NULL;
+	pol.ifaces = ifs;
+	pol.n_ifaces = 1;
+	strlcpy(pol.hostname, "testd", sizeof(pol.hostname));
+	*lg = (struct ph_logging){ .on = true,
+				   .trap = 6,
+				   .buffered = 7,
+				   .console = -1,
+				   .monitor = -1,
+				   .history = -1,
+				   .facility = 20,
+				   .timestamp = timestamp,
+				   .queue = 512 };
+	if (port != 0) {
+		lg->hosts[0] = (struct ph_loghost){ 0, 0x7f000001, 17,
+						    (uint16_t)port };
+		lg->hosts[1] = (struct ph_loghost){ 0, 0x7f000001, 6, 1470 };
+		lg->n_hosts = 2;
+	}
+	if (ph_logsink_configure(s, &pol) < 0) {
+		ph_logsink_free(s);
+		return NULL;
+	}
+	canned_events(s);
+	return s;
 }
 
 static uint64_t
@@ -397,11 +476,12 @@ main(int argc, char **argv)
 {
 	struct ph_control_opts o = { .group = (gid_t)-1, .log = log_stderr };
 	struct testd t = { .n_conns = 10 };
-	unsigned long debug_ms = 100;
+	unsigned long debug_ms = 100, udp_port = 0;
+	bool timestamp = false;
 	sigset_t mask;
 	int ch, sfd, rc;
 
-	while ((ch = getopt(argc, argv, "s:r:n:t:m:c:i:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:r:n:t:m:c:i:u:T")) != -1) {
 		switch (ch) {
 		case 's':
 			o.path = optarg;
@@ -424,11 +504,17 @@ main(int argc, char **argv)
 		case 'i':
 			debug_ms = num(optarg, 60000);
 			break;
+		case 'u':
+			udp_port = num(optarg, 65535);
+			break;
+		case 'T':
+			timestamp = true;
+			break;
 		default:
 			fprintf(stderr,
 				"usage: pinhole-ctl-testd -s FULL -r RO "
-				"[-n CONNS] [-t MS] [-m BYTES] [-c N] [-i "
-				"MS]\n");
+				"[-n CONNS] [-t MS] [-m BYTES] [-c N] [-i MS] "
+				"[-u PORT] [-T]\n");
 			return 2;
 		}
 	}
@@ -448,9 +534,15 @@ main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
+	t.sink = make_sink(udp_port, timestamp);
+	if (t.sink == NULL) {
+		fprintf(stderr, "ctl-testd: log sinks: %s\n", strerror(errno));
+		return 1;
+	}
 	register_all(&t);
 	fprintf(stderr, "testd: ready\n");
 	rc = loop(&t, sfd, debug_ms);
 	ph_control_free(t.ctl);
+	ph_logsink_free(t.sink);
 	return rc;
 }
