@@ -6,7 +6,7 @@
 # usage: tools/valgrind-replay.sh [SCENARIO...]
 # env:   PH_BUILD_DIR   an ordinary (not sanitized) build tree
 #                       (default build/test, the one tools/test builds);
-#                       pinhole-replay is built there if missing
+#                       pinhole-replay is (re)built there first
 #        PH_JOBS        make -j (default nproc)
 #
 # Per scenario, as tests/pcap/run-goldens.sh does: tools/gen/phgen.py
@@ -30,11 +30,16 @@ if ! command -v valgrind >/dev/null; then
 	echo "valgrind-replay: valgrind not found (tools/setup-deps)" >&2
 	exit 1
 fi
-if [ ! -x "$build/pinhole-replay" ]; then
-	cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
-		cmake --build "$build" -j "$jobs" --target pinhole-replay \
-			>/dev/null || exit 1
+# configure when new; always bring pinhole-replay up to date (a no-op
+# right after tools/test)
+if [ ! -f "$build/CMakeCache.txt" ]; then
+	cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null ||
+		exit 1
 fi
+cmake --build "$build" -j "$jobs" --target pinhole-replay >/dev/null || {
+	echo "valgrind-replay: cannot build pinhole-replay in $build" >&2
+	exit 1
+}
 build=$(cd "$build" && pwd)
 replay=$build/pinhole-replay
 work=$build/valgrind-replay

@@ -8,6 +8,7 @@
 #        PH_FUZZ_BUILD     build directory (default build/fuzz)
 #        PH_FUZZ_JOBS      make -j (default 2)
 #        PH_FUZZ_ARGS      extra libFuzzer flags
+#        PH_FUZZ_NOBUILD=1 use the binaries already in the build directory
 #
 # Build: clang, -DPH_FUZZ=ON -DPH_SANITIZE=ON, so the whole library is
 # compiled with -fsanitize=fuzzer-no-link,address,undefined and the targets
@@ -43,12 +44,13 @@ if ! command -v clang >/dev/null; then
 	echo "fuzz: clang not found (tools/setup-deps installs it)" >&2
 	exit 1
 fi
-cmake -S . -B "$build" -DPH_FUZZ=ON -DPH_SANITIZE=ON -DPH_WERROR=OFF \
-	-DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build.cmake.log" 2>&1 || {
+if [ "${PH_FUZZ_NOBUILD:-0}" = 1 ]; then
+	:
+elif ! cmake -S . -B "$build" -DPH_FUZZ=ON -DPH_SANITIZE=ON -DPH_WERROR=OFF \
+	-DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build.cmake.log" 2>&1; then
 	cat "$build.cmake.log"
 	exit 1
-}
-if ! cmake --build "$build" -j "$jobs" --target \
+elif ! cmake --build "$build" -j "$jobs" --target \
 	"${targets[@]/#/fuzz_}" >"$build/make.log" 2>&1; then
 	tail -n 60 "$build/make.log"
 	echo "fuzz: build failed" >&2
