@@ -126,7 +126,9 @@ client_watch(struct ph_control *ctl, struct ctl_client *c)
 
 	if (c->state == C_READ && !c->rd_eof)
 		want |= EPOLLIN;
-	if (queued(c) > 0)
+	/* a paged reply that is not done must be woken up even when its
+	 * last page was empty: a writable socket does that */
+	if (queued(c) > 0 || c->state == C_REPLY)
 		want |= EPOLLOUT;
 	if (want == c->ep_mask)
 		return;

@@ -83,9 +83,17 @@ start_testd() {
 }
 
 stop_testd() {
+	local rc
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	rc=$?
 	pid=
+	if [ "$rc" = 0 ] && ! grep -q "Sanitizer" "$LOG"; then
+		ok "testd exited cleanly on SIGTERM"
+	else
+		bad "testd exit status $rc"
+		grep -A20 "Sanitizer" "$LOG" | head -40
+	fi
 	if [ -e "$FULL" ] || [ -e "$RO" ]; then
 		bad "sockets removed on SIGTERM"
 	else
