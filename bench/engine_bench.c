@@ -89,6 +89,7 @@ struct eb_opts {
 	uint32_t reps;
 	int only;	/* -1 = all scenarios */
 	uint32_t calls; /* PPTP calls */
+	int gre_loops;	/* bit 0: GRE over 1 call, bit 1: over all */
 	bool quick;	/* small sizes (smoke test) */
 };
 
@@ -756,9 +757,12 @@ eb_pptp(const struct eb_opts *o, struct eb_pptp_result *r)
 		eb_free(b);
 		return 0;
 	}
+	memset(v, 0, sizeof(v));
 	for (uint32_t i = 0; i < o->reps && i < 16; i++) {
-		v[0][i] = eb_pptp_gre(b, 1, o->packets);
-		v[1][i] = eb_pptp_gre(b, o->calls, o->packets);
+		if (o->gre_loops & 1)
+			v[0][i] = eb_pptp_gre(b, 1, o->packets);
+		if (o->gre_loops & 2)
+			v[1][i] = eb_pptp_gre(b, o->calls, o->packets);
 		if (v[0][i] < 0 || v[1][i] < 0)
 			goto out_fail;
 	}
@@ -780,7 +784,8 @@ eb_usage(FILE *f)
 {
 	fprintf(f, "usage: engine_bench [--only est|pat|udp|new|gre|mem] "
 		   "[--conns N] [--packets N]\n"
-		   "                    [--reps N] [--calls N] [--quick]\n"
+		   "                    [--reps N] [--calls N] [--gre one|all] "
+		   "[--quick]\n"
 		   "Without --only: every scenario at 1,000 and at --conns "
 		   "(default 1,000,000)\nconnections, memory, and PPTP with 1 "
 		   "and --calls (default 10,000) calls.\n");
@@ -796,6 +801,7 @@ eb_parse(struct eb_opts *o, int argc, char **argv)
 		{ "reps", required_argument, NULL, 'r' },
 		{ "calls", required_argument, NULL, 'c' },
 		{ "quick", no_argument, NULL, 'q' },
+		{ "gre", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -835,6 +841,14 @@ eb_parse(struct eb_opts *o, int argc, char **argv)
 			break;
 		case 'q':
 			o->quick = true;
+			break;
+		case 'g':
+			if (strcmp(optarg, "one") == 0)
+				o->gre_loops = 1;
+			else if (strcmp(optarg, "all") == 0)
+				o->gre_loops = 2;
+			else
+				return 2;
 			break;
 		case 'h':
 			eb_usage(stdout);
@@ -922,7 +936,8 @@ main(int argc, char **argv)
 			     .packets = 500000,
 			     .reps = 3,
 			     .only = -1,
-			     .calls = 10000 };
+			     .calls = 10000,
+			     .gre_loops = 3 };
 	int rc = eb_parse(&o, argc, argv);
 
 	if (rc != 0) {

@@ -18,8 +18,13 @@ case $build in /*) ;; *) build=$(pwd)/$build ;; esac
 if [ ! -f "$build/CMakeCache.txt" ]; then
 	cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
-cmake --build "$build" -j2 --target pinhole pinholed pinhole-nfq-null \
-	>/dev/null
+cmake --build "$build" -j2 --target pinhole >/dev/null
+# the daemon and the null program are other modules' work in progress at
+# times: a failure there leaves the figures that need them "pending"
+for t in pinholed pinhole-nfq-null; do
+	cmake --build "$build" -j2 --target $t >/dev/null 2>&1 ||
+		echo "warning: $t does not build now; its figures will fail" >&2
+done
 
 CC=${CC:-cc}
 WARN="-Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wvla -Werror"

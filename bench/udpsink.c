@@ -17,7 +17,8 @@
  * Stops after --duration seconds, after --idle seconds without a datagram
  * once the first one came, or on SIGINT/SIGTERM, and prints (stdout):
  *   udpsink received=N bytes=B secs=T pps=P flows_seen=F loss=L
- *   loss_pct=X reordered=R bad=B flow_min=A flow_max=Z
+ *   loss_pct=X reordered=R bad=B untracked=U flow_min=A flow_max=Z
+ *   first_src=ADDR:PORT (the source of the first datagram, after NAT)
  * and with --per-flow one "flow ID count maxseq" line per flow seen.
  *
  * Limits: flow ids >= --max-flows are counted as received but not per
@@ -64,6 +65,8 @@ struct sink {
 	struct sink_flow *flows;
 	uint64_t received, bytes, bad, reordered, untracked;
 	uint64_t t_first, t_last;
+	struct sockaddr_in first_src; /* who sent the first datagram */
+	struct sockaddr_in names[SINK_BATCH_MAX];
 	uint8_t bufs[SINK_BATCH_MAX][SINK_BUF];
 	struct iovec iov[SINK_BATCH_MAX];
 	struct mmsghdr msg[SINK_BATCH_MAX];
@@ -202,6 +205,8 @@ sink_open(struct sink *s)
 		s->iov[i].iov_len = SINK_BUF;
 		s->msg[i].msg_hdr.msg_iov = &s->iov[i];
 		s->msg[i].msg_hdr.msg_iovlen = 1;
+		s->msg[i].msg_hdr.msg_name = &s->names[i];
+		s->msg[i].msg_hdr.msg_namelen = sizeof(s->names[i]);
 	}
 	return 0;
 }
@@ -238,6 +243,7 @@ sink_summary(const struct sink *s)
 {
 	uint64_t expected = 0, tracked = 0, fmin = UINT64_MAX, fmax = 0;
 	uint32_t seen = 0;
+	char src[INET_ADDRSTRLEN] = "-";
 	double secs =
 		s->received > 1 ? (double)(s->t_last - s->t_first) / 1e9 : 0;
 	int64_t loss;
@@ -254,15 +260,17 @@ sink_summary(const struct sink *s)
 		fmax = f->count > fmax ? f->count : fmax;
 	}
 	loss = (int64_t)expected - (int64_t)tracked;
+	inet_ntop(AF_INET, &s->first_src.sin_addr, src, sizeof(src));
 	printf("udpsink received=%llu bytes=%llu secs=%.3f pps=%.0f "
 	       "flows_seen=%u loss=%lld loss_pct=%.2f reordered=%llu bad=%llu "
-	       "untracked=%llu flow_min=%llu flow_max=%llu\n",
+	       "untracked=%llu flow_min=%llu flow_max=%llu first_src=%s:%u\n",
 	       (unsigned long long)s->received, (unsigned long long)s->bytes,
 	       secs, secs > 0 ? (double)(s->received - 1) / secs : 0.0, seen,
 	       (long long)loss, expected ? 100.0 * (double)loss / expected : 0,
 	       (unsigned long long)s->reordered, (unsigned long long)s->bad,
 	       (unsigned long long)s->untracked,
-	       (unsigned long long)(seen ? fmin : 0), (unsigned long long)fmax);
+	       (unsigned long long)(seen ? fmin : 0), (unsigned long long)fmax,
+	       src, ntohs(s->first_src.sin_port));
 	if (!s->c->per_flow)
 		return;
 	for (uint32_t i = 0; i < s->c->max_flows; i++)
@@ -283,10 +291,14 @@ sink_step(struct sink *s, uint64_t start, uint64_t *last_tick,
 
 	now = bu_now_ns();
 	if (n > 0) {
-		if (s->received == 0)
+		if (s->received == 0) {
 			s->t_first = now;
-		for (int i = 0; i < n; i++)
+			s->first_src = s->names[0];
+		}
+		for (int i = 0; i < n; i++) {
 			sink_count(s, s->bufs[i], s->msg[i].msg_len);
+			s->msg[i].msg_hdr.msg_namelen = sizeof(s->names[i]);
+		}
 		s->t_last = now;
 	} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
 		perror("ph-udpsink: recvmmsg");
