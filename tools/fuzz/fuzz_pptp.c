@@ -219,9 +219,35 @@ feed(struct fz *f, int dir, uint32_t seq, const uint8_t *data, size_t len)
 		f->seq[dir] = seq + (uint32_t)len;
 }
 
+/* Every live call slot is consistent, and they add up to ncalls. */
+static void
+check_calls(struct fz *f)
+{
+	const struct ph_pptp_call *c;
+	unsigned i, n = 0, max = ph_pptp_stream_max_calls(f->s);
+
+	for (i = 0; i <= max; i++) {
+		c = ph_pptp_stream_call(f->s, i);
+		if (c == NULL)
+			continue;
+		if (i == max || c->state == PH_PPTP_CALL_FREE ||
+		    c->state >= PH_PPTP_CALL_STATE_MAX ||
+		    c->origin > PH_PPTP_DIR_O)
+			abort();
+		if ((c->flags & PH_PPTP_CALL_XL_OWNED) &&
+		    !ph_idalloc_in_use(f->ida, c->xl_id))
+			abort(); /* translated ID not held */
+		(void)ph_pptp_call_state_name(c->state);
+		n++;
+	}
+	if (n != ph_pptp_stream_ncalls(f->s))
+		abort();
+}
+
 static void
 check_state(struct fz *f)
 {
+	const struct ph_pptp_stats *st;
 	int d;
 
 	for (d = 0; d < 2; d++)
@@ -231,6 +257,12 @@ check_state(struct fz *f)
 		abort();
 	if (ph_pptp_stream_state(f->s) >= PH_PPTP_CTL_MAX)
 		abort();
+	(void)ph_pptp_ctl_state_name(ph_pptp_stream_state(f->s));
+	(void)ph_pptp_stream_version(f->s);
+	st = ph_pptp_stream_stats(f->s);
+	if (st == NULL || st->calls_up > st->calls)
+		abort();
+	check_calls(f);
 }
 
 static void

@@ -399,6 +399,15 @@ seed_udp_icmp(void)
 	ip.dst = A(192, 0, 2, 99);
 	g.plen = pb_udp(g.pkt, &ip, 1234, 161, pl, 8);
 	sg_send(&g, IF_OUT, 1);
+	/* a host in the dynamic NAT range (nat 2) */
+	ip = (struct pb_ip){ .src = A(10, 0, 0, 70),
+			     .dst = A(198, 51, 100, 7) };
+	g.plen = pb_udp(g.pkt, &ip, 5353, 53, pl, 12);
+	sg_send(&g, IF_IN, 1);
+	sg_learn_src(&g, &ga, &gp);
+	ip = (struct pb_ip){ .src = A(198, 51, 100, 7), .dst = ga };
+	g.plen = pb_udp(g.pkt, &ip, 53, gp, pl, 20);
+	sg_send(&g, IF_OUT, 1);
 	/* time passes: udp and xlate timeouts, ticks */
 	sg_op(&g, 4, 3);
 	sg_op(&g, 4, 10);

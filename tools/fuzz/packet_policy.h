@@ -6,7 +6,8 @@
  *
  * Hosts: inside 10.0.0.0/24 (gateway 10.0.0.1), dmz 172.16.0.0/24
  * (servers 172.16.0.80 = static 192.0.2.80), outside 192.0.2.0/24
- * (interface 192.0.2.1, PAT pool 192.0.2.10-11 then the interface),
+ * (interface 192.0.2.1; inside hosts PAT to 192.0.2.10, then to the
+ * interface, except 10.0.0.64/26: dynamic NAT to 192.0.2.20-21),
  * remote hosts anywhere (198.51.100.7, 203.0.113.9 in the seeds).
  */
 #ifndef PH_FUZZ_PACKET_POLICY_H
@@ -38,7 +39,9 @@
 	"nat (inside) 0 access-list NONAT\n"                  \
 	"nat (inside) 1 10.0.0.0 255.255.0.0 0 0\n"           \
 	"nat (dmz) 1 0 0\n"                                   \
-	"global (outside) 1 192.0.2.10-192.0.2.11\n"          \
+	"nat (inside) 2 10.0.0.64 255.255.255.192 0 0\n"      \
+	"global (outside) 1 192.0.2.10\n"                     \
+	"global (outside) 2 192.0.2.20-192.0.2.21\n"          \
 	"global (outside) 1 interface\n"                      \
 	"global (dmz) 1 172.16.0.200\n"                       \
 	"static (inside,outside) tcp interface 2222 10.0.0.22 22 0 0\n"
