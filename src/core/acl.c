@@ -153,6 +153,17 @@ linear_scan(const struct ph_ace *aces, size_t n, const struct ph_acl_key *k)
 	return -1;
 }
 
+/*
+ * The compiled entries of one ACL.  An ACL of remarks only has no entries,
+ * and a policy with no entries at all has aces == NULL: never form
+ * NULL + 0, which C leaves undefined.
+ */
+static const struct ph_ace *
+acl_entries(const struct ph_policy *pol, const struct ph_acl *a)
+{
+	return a->count > 0 ? pol->aces + a->first : NULL;
+}
+
 int32_t
 ph_acl_lookup_linear(const struct ph_policy *pol, uint32_t acl_no,
 		     const struct ph_acl_key *k)
@@ -163,7 +174,7 @@ ph_acl_lookup_linear(const struct ph_policy *pol, uint32_t acl_no,
 	if (acl_no >= pol->n_acls)
 		return -1;
 	a = &pol->acls[acl_no];
-	i = linear_scan(pol->aces + a->first, a->count, k);
+	i = linear_scan(acl_entries(pol, a), a->count, k);
 	return i < 0 ? -1 : (int32_t)a->first + i;
 }
 
@@ -790,7 +801,7 @@ ph_acl_index_build_opts(const struct ph_policy *pol,
 			e = -EINVAL;
 			goto out_free;
 		}
-		e = list_build(ix, &ix->lists[i], pol->aces + a->first,
+		e = list_build(ix, &ix->lists[i], acl_entries(pol, a),
 			       a->count, a->first, o->linear_max);
 		if (e < 0)
 			goto out_free;
