@@ -30,7 +30,7 @@ bl_peak() {
 		o=$(bl_kv "$out" offered)
 		d=${d:-0}
 		o=${o:-0}
-		sweep+="$((o / 1000))k->$((d / 1000))k "
+		sweep+="$((o / 1000))k->$((d / 1000))k($(bl_kv "$out" prog_cpu)) "
 		[ "$d" -gt "$best" ] && best=$d
 		[ "$((d * 10))" -lt "$((o * 9))" ] && miss=$((miss + 1))
 		[ "$((o * 10))" -lt "$((r * 9))" ] && break
@@ -40,7 +40,7 @@ bl_peak() {
 	d=$(bl_kv "$out" delivered)
 	o=$(bl_kv "$out" offered)
 	d=${d:-0}
-	sweep+="max:$((${o:-0} / 1000))k->$((d / 1000))k"
+	sweep+="max:$((${o:-0} / 1000))k->$((d / 1000))k($(bl_kv "$out" prog_cpu))"
 	[ "$d" -gt "$best" ] && best=$d
 	echo "$best $sweep"
 }
@@ -67,6 +67,7 @@ fig_baselines() {
 			fi
 			udp=$(bl_peak)
 			tcp=$(bl_tcp)
+			tcp=${tcp%% *}
 			out=$(bl_cps)
 			cps=$(bl_kv "$out" cps)
 			bl_mode_stop
@@ -141,17 +142,19 @@ fig_tcp() {
 	for rep in $(seq 1 "$BL_REPS"); do
 		bl_mode_start kernel
 		k=$(bl_tcp)
+		k=${k%% *}
 		bl_mode_stop
 		K+=("$k")
 		if bl_mode_start pinholed; then
 			p=$(bl_tcp)
 			bl_mode_stop
-			P+=("$p")
+			P+=("${p%% *}")
 		else
 			pend=$BL_PENDING
-			p="-"
+			p="- -"
 		fi
-		bl_raw "rep $rep: kernel $k Gbit/s; pinholed $p Gbit/s"
+		bl_raw "rep $rep: kernel $k Gbit/s; pinholed ${p%% *} Gbit/s" \
+			"(pinholed CPU ${p#* })"
 	done
 	bl_table_start
 	bl_row "TCP, one iperf3 stream (Gbit/s)" "$(bl_median "${P[@]:-}")" \
@@ -182,9 +185,10 @@ bl_overload_run() {
 	p1=$(bl_rx_count 9001)
 	ps=$(bl_kv "$(grep '^udpgen' "$PH_TMP/probe.log")" sent)
 	awk -v d="$(bl_kv "$out" delivered)" -v o="$(bl_kv "$out" offered)" \
-		-v a="$p0" -v b="$p1" -v s="${ps:-0}" 'BEGIN {
-		printf "%.0f %.0f %s\n", d, o,
-			(s > 0 ? sprintf("%.1f", 100 * (b - a) / s) : "-") }'
+		-v a="$p0" -v b="$p1" -v s="${ps:-0}" \
+		-v c="$(bl_kv "$out" prog_cpu)" 'BEGIN {
+		printf "%.0f %.0f %s %s\n", d, o,
+			(s > 0 ? sprintf("%.1f", 100 * (b - a) / s) : "-"), c }'
 }
 
 fig_overload() {
@@ -202,13 +206,15 @@ fig_overload() {
 			ov=$(bl_overload_run)
 			bl_mode_stop
 			PK[$m]+="${pk%% *} "
-			read -r d o p <<<"$ov"
+			read -r d o p c <<<"$ov"
 			OV[$m]+="$d "
 			OF[$m]+="$o "
 			PR[$m]+="$p "
-			bl_raw "rep $rep $m: peak ${pk%% *} pps; unlimited:" \
-				"offered $o pps, delivered $d pps, established" \
-				"probe delivered $p%"
+			bl_raw "rep $rep $m: peak ${pk%% *} pps (sweep" \
+				"offered->delivered(program CPU): ${pk#* });" \
+				"unlimited: offered $o pps, delivered $d pps" \
+				"(program CPU $c), established probe" \
+				"delivered $p%"
 		done
 	done
 	bl_table_start
@@ -329,52 +335,112 @@ bl_shed_off() {
 	return 0
 }
 
+# /proc/net/netfilter/nfnetlink_queue of gw: "ID_SEQUENCE QUEUE_DROPPED"
+# (packets handed to the program so far, packets dropped at maxlen)
+bl_nfq_counts() {
+	ph_in gw awk '{print $8, $6}' /proc/net/netfilter/nfnetlink_queue
+}
+
+# The adaptive controller of item 1 in the livelock section, as a shell
+# loop (prototype; pinholed would do it from its own counters): every
+# 0.5 s, if the queue dropped packets, set the limit to 90% of what
+# reached the program in that interval, else raise it by 10%.  Runs until
+# killed; on CPU 0, so it does not load the gateway's CPU.
+bl_shed_ctl() {
+	local rate=$1 h id0 qd0 id1 qd1 got
+	h=$(ph_in gw nft -a list chain ip phbench_shed pre |
+		awk '/limit rate/ {print $NF}')
+	read -r id0 qd0 <<<"$(bl_nfq_counts)"
+	while sleep 0.5; do
+		read -r id1 qd1 <<<"$(bl_nfq_counts)"
+		got=$(((id1 - id0) * 2))
+		if [ "$qd1" -gt "$qd0" ]; then
+			rate=$((got * 9 / 10))
+		else
+			rate=$((rate * 11 / 10))
+		fi
+		[ "$rate" -lt 1000 ] && rate=1000
+		[ "$rate" -gt 2000000 ] && rate=2000000
+		ph_in gw nft replace rule ip phbench_shed pre handle "$h" \
+			iifname inside limit rate over "$rate/second" \
+			burst 512 packets drop 2>/dev/null
+		id0=$id1 qd0=$qd1
+	done
+}
+
 fig_shed() {
-	local rep pk v rate
-	declare -A D P
-	local variants=(none limit limit+est)
+	local rep pk v rate ctl
+	declare -A D P PK
+	local variants=(none limit adaptive adaptive+est nice)
 	for rep in $(seq 1 "$BL_REPS"); do
-		bl_mode_start null || return 1
-		pk=$(bl_peak)
-		pk=${pk%% *}
-		rate=$((pk * 9 / 10))
 		for v in "${variants[@]}"; do
+			if [ "$v" = nice ]; then
+				BL_GW_NICE=-10 bl_mode_start null || return 1
+			else
+				bl_mode_start null || return 1
+			fi
+			if [ "$v" = none ] || [ "$v" = nice ]; then
+				pk=$(bl_peak)
+				PK[$v]=${pk%% *}
+			fi
+			pk=${PK[none]}
+			rate=$((pk * 9 / 10))
+			ctl=""
 			case $v in
 			limit) bl_shed_on "$rate" no ;;
-			limit+est) bl_shed_on "$rate" yes ;;
+			adaptive | adaptive+est)
+				bl_shed_on "$rate" "$([ "$v" = adaptive+est ] &&
+					echo yes || echo no)"
+				taskset -c "$BL_CPU_GEN" bash -c "$(declare -f \
+					ph_in ph_ns bl_nfq_counts bl_shed_ctl)
+					PH_NS_PREFIX=$PH_NS_PREFIX
+					bl_shed_ctl $rate" &
+				ctl=$!
+				;;
 			esac
-			read -r d o p <<<"$(bl_overload_run)"
+			read -r d o p c <<<"$(bl_overload_run)"
+			[ -n "$ctl" ] && kill "$ctl" 2>/dev/null && wait "$ctl"
 			bl_shed_off
+			bl_mode_stop
 			D[$v]+="$d "
 			P[$v]+="$p "
-			bl_raw "rep $rep: peak $pk pps; $v (limit $rate/s):" \
-				"offered $o, delivered $d pps, established probe $p%"
+			[ "$v" = none ] || [ "$v" = nice ] && D[peak_$v]+="${PK[$v]} "
+			bl_raw "rep $rep $v: peak ${PK[$v]:-${PK[none]}} pps;" \
+				"offered $o, delivered $d pps (program CPU $c)," \
+				"established probe $p% (limit start $rate/s)"
 		done
-		bl_mode_stop
-		D[peak]+="$pk "
 	done
+	local peak peakn
 	# shellcheck disable=SC2086
-	local peak=$(bl_median ${D[peak]})
-	BL_TABLE="| in front of the queue | delivered at unlimited load (pps) | of the program's peak | established probe delivered |
-|---|---:|---:|---:|
+	peak=$(bl_median ${D[peak_none]})
+	# shellcheck disable=SC2086
+	peakn=$(bl_median ${D[peak_nice]})
+	BL_TABLE="| in front of the queue | program | delivered at unlimited load (pps) | of the program's peak | established probe delivered |
+|---|---|---:|---:|---:|
 "
 	for v in "${variants[@]}"; do
+		local d pp=$peak nice=0
+		[ "$v" = nice ] && pp=$peakn nice=-10
 		# shellcheck disable=SC2086
-		local d=$(bl_median ${D[$v]})
+		d=$(bl_median ${D[$v]})
 		# shellcheck disable=SC2086
-		BL_TABLE+="| $(bl_shed_label "$v") | $d | $(bl_pct "$d" "$peak")% | $(bl_median ${P[$v]})% |"$'\n'
+		BL_TABLE+="| $(bl_shed_label "$v") | nice $nice | $d | $(bl_pct "$d" "$pp")% | $(bl_median ${P[$v]})% |"$'\n'
 	done
-	BL_NOTES="The null program (batch verdicts) alone, peak $peak pps
-(median); the limit is 90% of the peak measured in the same repetition.
-Load: unlimited 64 B UDP from 1024 ports (AF_PACKET generator) plus 16
-established flows at 2,000 pps (the probe)."
+	BL_NOTES="The null program (batch verdicts) alone; its peak: $peak pps
+at nice 0, $peakn pps at nice -10 (medians). Fixed limit: 90% of the
+nice-0 peak of the same repetition; adaptive: starts there and follows
+the controller (bench/fig-kernel.sh bl_shed_ctl). Load: unlimited 64 B
+UDP from 1024 ports (AF_PACKET generator) plus 16 established flows at
+2,000 pps (the probe), whose source ports are the set's elements in
+the \`+est\` variant."
 }
 
 bl_shed_label() {
 	case $1 in
-	none) echo "nothing (queue only)" ;;
-	limit) echo "\`limit rate over 0.9*peak/second drop\`" ;;
-	limit+est) echo "same, established set exempt (\`@est return\`)" ;;
+	none | nice) echo "nothing (queue only)" ;;
+	limit) echo "\`limit rate over\` 90% of peak, drop" ;;
+	adaptive) echo "adaptive limit (every 0.5 s from the queue counters)" ;;
+	adaptive+est) echo "adaptive limit, established set exempt (\`@est return\`)" ;;
 	esac
 }
 
@@ -418,13 +484,18 @@ kernel_figure() {
 	}
 	load0=$(bl_loadavg)
 	BL_TABLE="" BL_ROWS="" BL_RAW="" BL_NOTES=""
+	case $name in
+	overload | shed) BL_GW_NICE=${BL_GW_NICE:-0} ;;
+	*) BL_GW_NICE=${BL_GW_NICE:--10} ;;
+	esac
 	echo "## $(bl_title "$name")"
 	"fig_$name" || return 1
 	[ -z "$BL_ROWS" ] || BL_TABLE+=$BL_ROWS
 	load1=$(bl_loadavg)
 	printf '\n%s\n%s\n' "$BL_TABLE" "$BL_NOTES"
-	bl_emit_section "$name" "$(bl_title "$name")" "Medians of $BL_REPS repetitions of $BL_SECS s; load average
-$load0 before and $load1 after (1, 5, 15 min): the machine was shared
-with other jobs (builds, a fuzzer), so absolute numbers are low and
-noisy; each ratio compares runs made back to back."
+	bl_emit_section "$name" "$(bl_title "$name")" "Medians of $BL_REPS repetitions of $BL_SECS s; gateway program at
+nice $BL_GW_NICE, traffic tools at nice $BL_NICE; load average $load0
+before and $load1 after (1, 5, 15 min): the machine was shared with
+other jobs (builds, fuzzers), so absolute numbers are low and noisy;
+each ratio compares runs made back to back."
 }

@@ -33,11 +33,12 @@ BL_SECS=${BL_SECS:-3}
 BL_BUILD=${BL_BUILD:-$BL_SRC/build/bench}
 # The traffic tools run at nice -10 so that the other jobs of a shared
 # machine (builds at nice 0, fuzzers at nice 5) take less of the
-# generator's CPU.  The gateway's program runs at nice 0 (BL_GW_NICE), as
-# a daemon would: a higher priority than ksoftirqd's would change the
-# very overload behaviour that figure (3) measures.
+# generator's CPU.  The gateway's program (BL_GW_NICE, set per figure by
+# fig-kernel.sh) runs at nice -10 for the throughput figures, the nearest
+# this machine gets to a CPU of its own, and at nice 0 for the overload
+# figures, where its weight against ksoftirqd (nice 0) is what is being
+# measured.
 BL_NICE=${BL_NICE:--10}
-BL_GW_NICE=${BL_GW_NICE:-0}
 BL_PERF=${BL_PERF:-$BL_SRC/docs/performance.md}
 BL_MODE_PID=""
 BL_PENDING=""
@@ -268,13 +269,14 @@ bl_rx_count() {
 # generator).  Prints "offered=PPS delivered=PPS" where delivered is
 # counted by srv's nft counter over the measured run.
 bl_udp() {
-	local rate=$1 secs=${2:-$BL_SECS} out n0 n1 sent gsecs mac
+	local rate=$1 secs=${2:-$BL_SECS} out n0 n1 c0 c1 sent gsecs mac
 	shift 2 2>/dev/null || shift $#
 	mac=$(bl_gw_mac)
 	ph_in cli nice -n "$BL_NICE" taskset -c "$BL_CPU_GEN" "$BL_BUILD/ph-udpgen" \
 		--dst "$PH_SRV" --rate 20000 --duration 1 "$@" >/dev/null
 	sleep 0.3
 	n0=$(bl_rx_count)
+	c0=$(bl_prog_ticks)
 	if [ "$rate" = 0 ]; then
 		out=$(ph_in cli nice -n "$BL_NICE" taskset -c "$BL_CPU_GEN" timeout $((secs + 10)) \
 			"$BL_BUILD/ph-udpgen" --dst "$PH_SRV" --rate 0 \
@@ -284,12 +286,25 @@ bl_udp() {
 			"$BL_BUILD/ph-udpgen" --dst "$PH_SRV" --rate "$rate" \
 			--duration "$secs" "$@")
 	fi
+	c1=$(bl_prog_ticks)
 	sleep 0.3
 	n1=$(bl_rx_count)
 	sent=$(bl_kv "$out" sent)
 	gsecs=$(bl_kv "$out" secs)
-	awk -v s="$sent" -v t="$gsecs" -v a="$n0" -v b="$n1" 'BEGIN {
-		printf "offered=%.0f delivered=%.0f\n", s / t, (b - a) / t }'
+	awk -v s="$sent" -v t="$gsecs" -v a="$n0" -v b="$n1" -v c0="$c0" \
+		-v c1="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+		printf "offered=%.0f delivered=%.0f prog_cpu=%s\n", s / t,
+			(b - a) / t, (c0 == "-" ? "-" :
+			sprintf("%.0f%%", 100 * (c1 - c0) / hz / t)) }'
+}
+
+# CPU ticks (user + system) of the gateway's program so far, "-" if none
+bl_prog_ticks() {
+	if [ -n "$BL_MODE_PID" ] && [ -r "/proc/$BL_MODE_PID/stat" ]; then
+		awk '{print $14 + $15}' "/proc/$BL_MODE_PID/stat"
+	else
+		echo "-"
+	fi
 }
 
 # bl_udp_sink RATE [SECS] [extra ph-udpgen args]: the same load to port
@@ -325,35 +340,54 @@ bl_verify_pat() {
 	fi
 }
 
-# bl_tcp [SECS]: one iperf3 TCP stream cli -> srv; prints Gbit/s.
+# bl_tcp [SECS]: one iperf3 TCP stream cli -> srv; prints "GBIT/S CPU"
+# (CPU: the gateway program's share of a CPU during the run, or "-").
 bl_tcp() {
-	local secs=${1:-$BL_SECS} pid
+	local secs=${1:-$BL_SECS} pid c0 c1 t0 t1
 	ph_bg srv "$PH_TMP/iperf.json" nice -n "$BL_NICE" taskset -c "$BL_CPU_GEN" \
 		iperf3 -s -1 -J
 	pid=$PH_LAST_PID
 	sleep 0.5
+	c0=$(bl_prog_ticks)
+	t0=$(date +%s.%N)
 	ph_in cli nice -n "$BL_NICE" taskset -c "$BL_CPU_GEN" timeout $((secs + 15)) \
 		iperf3 -t "$secs" -c "$PH_SRV" >/dev/null 2>&1
+	c1=$(bl_prog_ticks)
+	t1=$(date +%s.%N)
 	ph_wait_exit "$pid" 10 || kill -KILL "$pid" 2>/dev/null
 	python3 -c 'import json,sys
 try:
     j = json.load(open(sys.argv[1]))
-    print("%.2f" % (j["end"]["sum_received"]["bits_per_second"] / 1e9))
+    g = "%.2f" % (j["end"]["sum_received"]["bits_per_second"] / 1e9)
 except Exception:
-    print("-")' "$PH_TMP/iperf.json"
+    g = "-"
+print(g, sys.argv[2])' "$PH_TMP/iperf.json" "$(bl_cpu_pct "$c0" "$c1" "$t0" "$t1")"
+}
+
+# bl_cpu_pct TICKS0 TICKS1 T0 T1: CPU share between two bl_prog_ticks
+bl_cpu_pct() {
+	awk -v a="$1" -v b="$2" -v t0="$3" -v t1="$4" \
+		-v hz="$(getconf CLK_TCK)" 'BEGIN {
+		if (a == "-" || b == "-") print "-";
+		else printf "%.0f%%\n", 100 * (b - a) / hz / (t1 - t0) }'
 }
 
 # bl_cps [SECS] [CONC]: short TCP connections cli -> srv:8000; prints the
-# client's line.
+# client's line plus prog_cpu= (the gateway program's CPU share).
 bl_cps() {
-	local secs=${1:-$BL_SECS} conc=${2:-64} pid
+	local secs=${1:-$BL_SECS} conc=${2:-64} pid c0 c1 t0 t1 out
 	ph_bg srv "$PH_TMP/cps-srv.log" nice -n "$BL_NICE" taskset -c "$BL_CPU_GEN" \
 		"$BL_BUILD/ph-tcpcps" server
 	pid=$PH_LAST_PID
 	ph_wait_line "$PH_TMP/cps-srv.log" '^ready' 5
-	ph_in cli nice -n "$BL_NICE" taskset -c "$BL_CPU_GEN" timeout $((secs + 10)) \
-		"$BL_BUILD/ph-tcpcps" client --dst "$PH_SRV" --conc "$conc" \
-		--duration "$secs"
+	c0=$(bl_prog_ticks)
+	t0=$(date +%s.%N)
+	out=$(ph_in cli nice -n "$BL_NICE" taskset -c "$BL_CPU_GEN" \
+		timeout $((secs + 10)) "$BL_BUILD/ph-tcpcps" client \
+		--dst "$PH_SRV" --conc "$conc" --duration "$secs")
+	c1=$(bl_prog_ticks)
+	t1=$(date +%s.%N)
+	echo "$out prog_cpu=$(bl_cpu_pct "$c0" "$c1" "$t0" "$t1")"
 	kill -TERM "$pid" 2>/dev/null
 	ph_wait_exit "$pid" 5
 }
@@ -396,7 +430,8 @@ bl_emit_section() {
 	[ "${BL_NOWRITE:-0}" = 1 ] && return 0
 	body=$(mktemp)
 	{
-		echo "Measured with \`sudo bench/run.sh $fig\`: $(bl_machine)."
+		echo "Measured with \`sudo bench/run.sh $fig\`: $(bl_machine);"
+		echo "source $(git -C "$BL_SRC" describe --always --dirty 2>/dev/null)."
 		echo "$context"
 		echo
 		printf '%s\n' "$BL_TABLE"
