@@ -46,6 +46,31 @@ bl_cg_ir() {
 	rm -f "$out"
 }
 
+# bl_cg_top PACKETS N ENGINE_BENCH_ARGS...: the N functions with the most
+# instructions in the measured loops, as Markdown rows "| fn | Ir/pkt | %"
+bl_cg_top() {
+	local packets=$1 n=$2 out
+	shift 2
+	command -v callgrind_annotate >/dev/null 2>&1 || return 0
+	out=$(mktemp)
+	valgrind --tool=callgrind --collect-atstart=no \
+		--callgrind-out-file="$out" "$BL_BUILD/engine_bench" --reps 1 \
+		"$@" >/dev/null 2>&1 || {
+		rm -f "$out"
+		return 0
+	}
+	callgrind_annotate "$out" 2>/dev/null |
+		sed -n '/file:function/,$p' | grep '%)' | head -n "$n" |
+		awk -v p="$packets" '{
+			gsub(",", "", $1)
+			match($0, /[0-9.]+%/)
+			pct = substr($0, RSTART, RLENGTH)
+			match($0, /[^ :]+ \[/)
+			f = substr($0, RSTART, RLENGTH - 2)
+			printf "| %s | %.0f | %s |\n", f, $1 / p, pct }'
+	rm -f "$out"
+}
+
 fig_scale() {
 	local out thp s n1 nN r ir1 irN irt load0 load1 mem
 	load0=$(bl_loadavg)
@@ -100,6 +125,14 @@ fig_scale() {
 |---|---:|---:|---|
 | resident bytes per connection with its own PAT xlate, $(bl_kv "$mem" conns) connections, $(bl_kv "$mem" xlates) xlates | $per | <= 256 | $(awk -v p="$per" 'BEGIN {print (p <= 256 ? "yes" : "no")}') |
 | ph_engine_conn_mem() (connection entry + buckets, without the xlate) | $cm | | |
+"
+	BL_TABLE+="
+Where the instructions of an established PAT packet go (callgrind,
+1,000 connections, self cost: callees not included):
+
+| function | instructions/packet | share |
+|---|---:|---:|
+$(bl_cg_top "$BL_CG_PACKETS" 10 --only pat --conns 1000 --packets "$BL_CG_PACKETS")
 "
 	load1=$(bl_loadavg)
 	BL_NOTES="Engine alone (bench/engine_bench.c): synthetic packets into

@@ -293,9 +293,11 @@ bl_udp() {
 	gsecs=$(bl_kv "$out" secs)
 	awk -v s="$sent" -v t="$gsecs" -v a="$n0" -v b="$n1" -v c0="$c0" \
 		-v c1="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+		cpu = "-"
+		if (c0 != "-" && c1 != "-")
+			cpu = sprintf("%.0f%%", 100 * (c1 - c0) / hz / t)
 		printf "offered=%.0f delivered=%.0f prog_cpu=%s\n", s / t,
-			(b - a) / t, (c0 == "-" ? "-" :
-			sprintf("%.0f%%", 100 * (c1 - c0) / hz / t)) }'
+			(b - a) / t, cpu }'
 }
 
 # CPU ticks (user + system) of the gateway's program so far, "-" if none
