@@ -1,29 +1,48 @@
 /*
  * daemon/main.c - pinholed entry point: option parsing.
  *
- * Options live in one table (opts[]): the short letter, the long name,
- * the argument's name and the help text.  getopt_long's strings and the
- * --help text are built from it, so adding a daemon flag is one table
- * row plus its case in apply_opt().
+ * Options live in one table (opts[]): the short letter (or a value past
+ * 255 for a long-only option), the long name, the argument's name and the
+ * help text.  getopt_long's strings and the --help text are built from
+ * it, so adding a daemon flag is one table row plus its case in
+ * apply_opt().
  *
- * For now only the checker mode (-t) exists; the daemon loop comes later.
- * Exit status: 0 success, 1 the rule file does not load, 2 usage error.
+ * Two modes: the checker (-t [-p]: daemon/check.c) and the daemon
+ * (daemon/daemon.c), which filters every packet of the interfaces the
+ * rule file names.  Flags are validated here, before anything touches the
+ * system: a bad flag is exit status 2 with a clear message.
+ *
+ * Exit status: 0 success, 1 the rule file does not load or the daemon
+ * could not start (or failed), 2 usage error.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include <pinhole/policy.h>
 
+#include "core/ctlproto.h"
 #include "daemon/check.h"
+#include "daemon/daemon.h"
 
 #define PH_DEFAULT_RULES "/etc/pinhole/pinhole.conf"
-#define MAX_IFMAP	 64
+#define MAX_IFMAP	 PH_DAEMON_MAX_IFMAP
 #ifndef PH_VERSION_STRING
 #define PH_VERSION_STRING "0.1.0"
 #endif
+
+/* Long-only options: values past any letter. */
+enum {
+	OPT_FAIL_OPEN = 256,
+	OPT_CONN_COUNT,
+};
 
 struct opt {
 	int letter;
@@ -41,11 +60,39 @@ static const struct opt opts[] = {
 	  "With -t, also print the canonical configuration on stdout\n"
 	  "(the form `show running-config` prints)." },
 	{ 'f', "file", "FILE",
-	  "The rule file (default " PH_DEFAULT_RULES "); - reads stdin." },
+	  "The rule file (default " PH_DEFAULT_RULES "); - reads stdin\n"
+	  "(with -t only)." },
 	{ 'i', "interface", "HWID=IFNAME",
 	  "Map a PIX hardware id to a Linux interface, e.g.\n"
 	  "-i ethernet0=eth1.  Repeatable.  Without a mapping, a hardware\n"
 	  "id is taken as the Linux interface name itself." },
+	{ 'd', "debug", NULL,
+	  "Stay in the foreground and copy every log line (PIX messages at\n"
+	  "all levels and the daemon's own) to stderr." },
+	{ 'F', "foreground", NULL,
+	  "Stay in the foreground (for systemd: Type=notify); log to\n"
+	  "syslog only." },
+	{ 'q', "queue", "N", "NFQUEUE number to use (0-65535, default 0)." },
+	{ OPT_FAIL_OPEN, "fail-open", NULL,
+	  "Let the kernel accept packets when the queue is full or the\n"
+	  "daemon is gone, instead of dropping them (default: fail-closed)." },
+	{ 'c', "control", "PATH",
+	  "Full control socket (default " PH_CTL_SOCK_PATH ",\n"
+	  "mode 0660)." },
+	{ 'r', "control-ro", "PATH",
+	  "Read-only control socket, `show` commands only "
+	  "(default\n" PH_CTL_SOCK_RO_PATH
+	  ", mode 0666); `none` disables it." },
+	{ 'g', "group", "GROUP",
+	  "Group owning the full control socket (default: root's)." },
+	{ 'u', "user", "USER",
+	  "After set-up, switch to USER (and its group), keeping only\n"
+	  "CAP_NET_ADMIN.  Without it the daemon stays uid 0 with only\n"
+	  "CAP_NET_ADMIN." },
+	{ 'P', "pidfile", "FILE", "Write the daemon's pid to FILE." },
+	{ OPT_CONN_COUNT, "conn-count", "SECONDS",
+	  "Log the connection count (302010) every SECONDS (default 0:\n"
+	  "never)." },
 	{ 'h', "help", NULL, "Print this help and exit." },
 	{ 'V', "version", NULL, "Print the version and exit." },
 };
@@ -55,24 +102,35 @@ static const struct opt opts[] = {
 struct config {
 	bool test, print;
 	const char *file;
-	struct ph_ifmap map[MAX_IFMAP];
-	size_t n_map;
+	const char *group;
+	struct ph_daemon_cfg d;
 };
 
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-		"usage: pinholed -t [-p] [-f FILE] [-i HWID=IFNAME]...\n"
-		"       pinholed -h | -V\n\n"
-		"pinholed is the pinhole firewall daemon.  It loads Cisco "
-		"PIX-style\nrules (see docs/config.md).  Only the checker mode "
-		"(-t) exists yet.\n\noptions:\n");
+	fprintf(f, "usage: pinholed [-f FILE] [-i HWID=IFNAME]... [-d | -F] "
+		   "[-q N] [--fail-open]\n"
+		   "                [-c PATH] [-r PATH] [-g GROUP] [-u USER] "
+		   "[-P FILE]\n"
+		   "       pinholed -t [-p] [-f FILE] [-i HWID=IFNAME]...\n"
+		   "       pinholed -h | -V\n\n"
+		   "pinholed is the pinhole firewall daemon.  It loads Cisco "
+		   "PIX-style\nrules (see pinhole.conf(5)), takes every packet "
+		   "arriving on the\ninterfaces they name through NFQUEUE, and "
+		   "logs PIX syslog messages.\nControl it with pinholectl(8); "
+		   "SIGHUP reloads the rule file.\n\noptions:\n");
 	for (size_t i = 0; i < N_OPTS; i++) {
 		const char *h = opts[i].help;
 
-		fprintf(f, "  -%c, --%s%s%s\n", opts[i].letter, opts[i].name,
-			opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");
+		if (opts[i].letter < 256)
+			fprintf(f, "  -%c, --%s%s%s\n", opts[i].letter,
+				opts[i].name, opts[i].arg ? " " : "",
+				opts[i].arg ? opts[i].arg : "");
+		else
+			fprintf(f, "      --%s%s%s\n", opts[i].name,
+				opts[i].arg ? " " : "",
+				opts[i].arg ? opts[i].arg : "");
 		while (*h) {
 			const char *nl = strchr(h, '\n');
 			size_t n = nl ? (size_t)(nl - h) : strlen(h);
@@ -81,8 +139,8 @@ usage(FILE *f)
 			h += n + (nl != NULL);
 		}
 	}
-	fprintf(f, "\nexit status: 0 ok, 1 the rule file does not load, "
-		   "2 usage error.\n");
+	fprintf(f, "\nexit status: 0 ok, 1 the rule file does not load or "
+		   "the daemon failed,\n2 usage error.\n");
 }
 
 static int
@@ -103,15 +161,73 @@ add_ifmap(struct config *c, char *arg)
 			arg, eq + 1);
 		return -1;
 	}
-	if (c->n_map >= MAX_IFMAP) {
+	if (c->d.n_map >= MAX_IFMAP) {
 		fprintf(stderr, "pinholed: too many -i options (limit %d)\n",
 			MAX_IFMAP);
 		return -1;
 	}
 	*eq = '\0';
-	c->map[c->n_map].hwid = arg;
-	c->map[c->n_map].linux_name = eq + 1;
-	c->n_map++;
+	c->d.map[c->d.n_map].hwid = arg;
+	c->d.map[c->d.n_map].linux_name = eq + 1;
+	c->d.n_map++;
+	return 0;
+}
+
+/* Checked unsigned number in [0, max]. */
+static int
+parse_num(const char *opt, const char *arg, unsigned long max,
+	  unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (arg[0] < '0' || arg[0] > '9' || errno != 0 || *end != '\0' ||
+	    v > max) {
+		fprintf(stderr,
+			"pinholed: %s %s: expected a number from 0 to %lu\n",
+			opt, arg, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* A control socket path: absolute, fits sun_path. */
+static int
+check_sock_path(const char *opt, const char *path)
+{
+	struct sockaddr_un sun;
+
+	if (path[0] != '/') {
+		fprintf(stderr, "pinholed: %s %s: the path must be absolute\n",
+			opt, path);
+		return -1;
+	}
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr,
+			"pinholed: %s: path too long (limit %zu bytes)\n", opt,
+			sizeof(sun.sun_path) - 1);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+apply_num_opt(struct config *c, int letter, char *arg)
+{
+	unsigned long v;
+
+	if (letter == 'q') {
+		if (parse_num("--queue", arg, 65535, &v) < 0)
+			return -1;
+		c->d.queue = (uint16_t)v;
+		return 0;
+	}
+	if (parse_num("--conn-count", arg, 86400, &v) < 0)
+		return -1;
+	c->d.conn_count_sec = (uint32_t)v;
 	return 0;
 }
 
@@ -131,6 +247,38 @@ apply_opt(struct config *c, int letter, char *arg)
 		return 0;
 	case 'i':
 		return add_ifmap(c, arg);
+	case 'd':
+		c->d.debug = true;
+		c->d.foreground = true;
+		return 0;
+	case 'F':
+		c->d.foreground = true;
+		return 0;
+	case 'q':
+	case OPT_CONN_COUNT:
+		return apply_num_opt(c, letter, arg);
+	case OPT_FAIL_OPEN:
+		c->d.fail_open = true;
+		return 0;
+	case 'c':
+		c->d.ctl_path = arg;
+		return check_sock_path("--control", arg);
+	case 'r':
+		if (strcmp(arg, "none") == 0) {
+			c->d.ctl_ro_path = "";
+			return 0;
+		}
+		c->d.ctl_ro_path = arg;
+		return check_sock_path("--control-ro", arg);
+	case 'g':
+		c->group = arg;
+		return 0;
+	case 'u':
+		c->d.user = arg;
+		return 0;
+	case 'P':
+		c->d.pidfile = arg;
+		return 0;
 	case 'h':
 		usage(stdout);
 		return 1;
@@ -139,6 +287,19 @@ apply_opt(struct config *c, int letter, char *arg)
 		return 1;
 	}
 	return -1;
+}
+
+static void
+report_getopt_error(int ch, char **argv)
+{
+	if (ch == ':')
+		fprintf(stderr, "pinholed: option '%s' needs an argument\n",
+			argv[optind - 1]);
+	else if (optopt > 0 && optopt < 256)
+		fprintf(stderr, "pinholed: unknown option '-%c'\n", optopt);
+	else
+		fprintf(stderr, "pinholed: unknown option '%s'\n",
+			argv[optind - 1]);
 }
 
 static int
@@ -156,6 +317,8 @@ parse_args(struct config *c, int argc, char **argv)
 			opts[i].arg ? required_argument : no_argument;
 		lopts[i].flag = NULL;
 		lopts[i].val = opts[i].letter;
+		if (opts[i].letter >= 256)
+			continue;
 		sopts[k++] = (char)opts[i].letter;
 		if (opts[i].arg)
 			sopts[k++] = ':';
@@ -165,21 +328,7 @@ parse_args(struct config *c, int argc, char **argv)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, sopts, lopts, NULL)) != -1) {
 		if (ch == '?' || ch == ':') {
-			if (ch == ':')
-				fprintf(stderr,
-					"pinholed: option '%s' needs "
-					"an argument\n",
-					argv[optind - 1]);
-			else if (optopt)
-				fprintf(stderr,
-					"pinholed: unknown option "
-					"'-%c'\n",
-					optopt);
-			else
-				fprintf(stderr,
-					"pinholed: unknown option "
-					"'%s'\n",
-					argv[optind - 1]);
+			report_getopt_error(ch, argv);
 			return -1;
 		}
 		rc = apply_opt(c, ch, optarg);
@@ -194,12 +343,68 @@ parse_args(struct config *c, int argc, char **argv)
 	return 0;
 }
 
+/* --user and --group name existing accounts. */
+static int
+resolve_ids(struct config *c)
+{
+	c->d.ctl_gid = (gid_t)-1;
+	if (c->d.user != NULL) {
+		struct passwd *pw = getpwnam(c->d.user);
+
+		if (pw == NULL) {
+			fprintf(stderr, "pinholed: --user %s: no such user\n",
+				c->d.user);
+			return -1;
+		}
+		c->d.uid = pw->pw_uid;
+		c->d.gid = pw->pw_gid;
+	}
+	if (c->group != NULL) {
+		struct group *gr = getgrnam(c->group);
+
+		if (gr == NULL) {
+			fprintf(stderr, "pinholed: --group %s: no such group\n",
+				c->group);
+			return -1;
+		}
+		c->d.ctl_gid = gr->gr_gid;
+	}
+	return 0;
+}
+
+/* Flags that only make sense together, checked after parsing. */
+static int
+check_combination(struct config *c)
+{
+	if (c->print && !c->test) {
+		fprintf(stderr, "pinholed: -p needs -t\n");
+		return -1;
+	}
+	if (c->test)
+		return 0;
+	if (strcmp(c->file, "-") == 0) {
+		fprintf(stderr, "pinholed: -f -: the daemon needs a file it "
+				"can read again on reload\n");
+		return -1;
+	}
+	if (c->d.ctl_ro_path != NULL && c->d.ctl_ro_path[0] != '\0' &&
+	    strcmp(c->d.ctl_ro_path,
+		   c->d.ctl_path ? c->d.ctl_path : PH_CTL_SOCK_PATH) == 0) {
+		fprintf(stderr, "pinholed: the full and the read-only control "
+				"sockets need different paths\n");
+		return -1;
+	}
+	return resolve_ids(c);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct config c = { .file = PH_DEFAULT_RULES };
 	int rc = parse_args(&c, argc, argv);
 
+	if (rc == 0)
+		rc = check_combination(&c);
 	if (rc > 0)
 		return 0;
 	if (rc < 0) {
@@ -207,14 +412,8 @@ main(int argc, char **argv)
 				"information.\n");
 		return 2;
 	}
-	if (c.print && !c.test) {
-		fprintf(stderr, "pinholed: -p needs -t\n");
-		return 2;
-	}
-	if (!c.test) {
-		fprintf(stderr, "pinholed: only the checker mode (-t) is "
-				"available in this version\n");
-		return 2;
-	}
-	return ph_check_file(c.file, c.map, c.n_map, c.print);
+	if (c.test)
+		return ph_check_file(c.file, c.d.map, c.d.n_map, c.print);
+	c.d.file = c.file;
+	return ph_daemon_run(&c.d);
 }

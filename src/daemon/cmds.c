@@ -1,0 +1,161 @@
+/*
+ * daemon/cmds.c - the control commands that change state: clear xlate,
+ * clear conn, clear counters, reload [FILE], and the `debug pptp` stream
+ * (`clear logging` is logsink.c's).  The control module refuses all of them on the
+ * read-only socket and logs who ran them.
+ *
+ * `debug pptp` switches the engine's PPTP decoder on and streams its
+ * lines to every follower; when the last follower is gone (it closed, or
+ * `no debug pptp` / `undebug all` ended the streams) the one-second timer
+ * switches the decoder off again (pd_debug_tick()), since the engine's
+ * sink must not call back into the engine.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "daemon/logsink.h"
+#include "daemon/show.h"
+
+static int
+h_clear_xlate(void *arg, const struct ph_ctl_request *req,
+	      struct ph_ctl_reply *r)
+{
+	struct ph_daemon *d = arg;
+	unsigned n;
+
+	(void)req;
+	d->now = pd_now();
+	n = ph_engine_clear_xlate(d->eng, d->now);
+	pd_release_held(d);
+	ph_logsink_msg(d->log, LOG_NOTICE,
+		       "clear xlate: %u translation(s) removed", n);
+	ph_ctl_reply_printf(r, "%u translation(s) cleared\n", n);
+	return PH_CTL_OK;
+}
+
+static int
+h_clear_conn(void *arg, const struct ph_ctl_request *req,
+	     struct ph_ctl_reply *r)
+{
+	struct ph_daemon *d = arg;
+	unsigned n;
+
+	(void)req;
+	d->now = pd_now();
+	n = ph_engine_clear_conn(d->eng, d->now);
+	pd_release_held(d);
+	ph_logsink_msg(d->log, LOG_NOTICE,
+		       "clear conn: %u connection(s) removed", n);
+	ph_ctl_reply_printf(r, "%u connection(s) cleared\n", n);
+	return PH_CTL_OK;
+}
+
+static int
+h_clear_counters(void *arg, const struct ph_ctl_request *req,
+		 struct ph_ctl_reply *r)
+{
+	struct ph_daemon *d = arg;
+
+	(void)req;
+	ph_engine_counters(d->eng, &d->eng_base);
+	ph_nfq_stats(d->nfq, &d->nfq_base);
+	d->ctr_base = d->ctr;
+	ph_logsink_msg(d->log, LOG_NOTICE, "clear counters");
+	ph_ctl_reply_printf(r, "counters cleared\n");
+	return PH_CTL_OK;
+}
+
+/* Reload progress goes into the reply, one record per call. */
+static void
+reload_report(void *arg, int sev, const char *text)
+{
+	struct ph_ctl_reply *r = arg;
+	size_t n = strlen(text);
+
+	(void)sev;
+	ph_ctl_reply_append(r, text, n);
+	if (n == 0 || text[n - 1] != '\n')
+		ph_ctl_reply_append(r, "\n", 1);
+}
+
+static int
+h_reload(void *arg, const struct ph_ctl_request *req, struct ph_ctl_reply *r)
+{
+	struct ph_daemon *d = arg;
+	int rc;
+
+	rc = pd_reload(d, req->arg[0] ? req->arg : NULL, reload_report, r);
+	if (rc < 0)
+		return ph_ctl_reply_error(r, PH_CTL_E_FAILED,
+					  "ERROR: %% Reload failed; the "
+					  "running configuration is "
+					  "unchanged");
+	return PH_CTL_OK;
+}
+
+/* The engine's debug sink: runs inside ph_engine_process(). */
+static void
+pptp_debug_line(void *arg, const char *line)
+{
+	struct ph_daemon *d = arg;
+	char buf[1024];
+	int n;
+
+	if (!ph_control_stream_active(d->ctl, PH_CTL_STREAM_PPTP))
+		return; /* the timer switches the decoder off */
+	n = snprintf(buf, sizeof(buf), "%s\n", line);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf)) {
+		n = (int)sizeof(buf) - 1;
+		buf[n - 1] = '\n';
+	}
+	ph_control_stream(d->ctl, PH_CTL_STREAM_PPTP, buf, (size_t)n);
+}
+
+static int
+h_debug_pptp(void *arg, const struct ph_ctl_request *req,
+	     struct ph_ctl_reply *r)
+{
+	struct ph_daemon *d = arg;
+
+	(void)req;
+	ph_engine_set_pptp_debug(d->eng, pptp_debug_line, d);
+	d->pptp_debug = true;
+	ph_ctl_reply_printf(r, "debug pptp enabled; interrupt to stop\n");
+	return PH_CTL_OK;
+}
+
+void
+pd_debug_tick(struct ph_daemon *d)
+{
+	if (!d->pptp_debug ||
+	    ph_control_stream_active(d->ctl, PH_CTL_STREAM_PPTP))
+		return;
+	ph_engine_set_pptp_debug(d->eng, NULL, NULL);
+	d->pptp_debug = false;
+}
+
+int
+pd_cmds_register(struct ph_daemon *d)
+{
+	static const struct {
+		unsigned cmd;
+		ph_ctl_handler fn;
+	} tab[] = {
+		{ PH_CTL_CMD_CLEAR_XLATE, h_clear_xlate },
+		{ PH_CTL_CMD_CLEAR_CONN, h_clear_conn },
+		{ PH_CTL_CMD_CLEAR_COUNTERS, h_clear_counters },
+		{ PH_CTL_CMD_RELOAD, h_reload },
+		{ PH_CTL_CMD_DEBUG_PPTP, h_debug_pptp },
+	};
+
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		int rc = ph_control_register(d->ctl, tab[i].cmd, tab[i].fn, d);
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}

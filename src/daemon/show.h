@@ -1,0 +1,28 @@
+/*
+ * daemon/show.h - internals shared by the daemon's control handlers
+ * (show.c: tables, show_stats.c: counters/logging/version/inspection,
+ * cmds.c: clear, reload, debug).
+ */
+#ifndef PH_DAEMON_SHOW_H
+#define PH_DAEMON_SHOW_H
+
+#include "daemon/control.h"
+#include "daemon/daemon.h"
+
+/* Bytes of configuration text per page of `show running-config`. */
+#define PD_SHOW_PAGE (256u << 10)
+
+/**
+ * Paged output and reloads: on the first call remember the policy
+ * generation, on later calls refuse (PH_CTL_E_FAILED) if it changed.
+ * Uses cursor word 2.  Returns PH_CTL_OK or the error status.
+ */
+int pd_show_gen_check(struct ph_daemon *d, struct ph_ctl_reply *r);
+
+/** Register show counters / logging / version / service-policy. */
+int pd_stats_register(struct ph_daemon *d);
+
+/** Register clear *, reload, debug pptp. */
+int pd_cmds_register(struct ph_daemon *d);
+
+#endif /* PH_DAEMON_SHOW_H */

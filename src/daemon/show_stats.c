@@ -1,0 +1,434 @@
+/*
+ * daemon/show_stats.c - `show counters`, `show version` and `show
+ * service-policy inspect pptp` on the control socket; `show logging` and
+ * `clear logging` are logsink.c's handlers, registered here.
+ *
+ * Counters come from three places: the engine (ph_engine_counters(): the
+ * packet accounting, per-reason drops, table gauges), the queue
+ * (ph_nfq_stats() and the kernel's own drop counters, ph_nfq_kstats())
+ * and the daemon (packets it dropped before the engine, held packets,
+ * reloads).  `clear counters` records a baseline; what is shown is the
+ * difference (gauges such as "in use" are never reset).
+ *
+ * `show service-policy inspect pptp` prints the engine's PPTP counters
+ * (ph_engine_pptp_counters()) in ph_show_service_policy_pptp()'s layout.
+ *
+ * Known limits: the PPTP inspection counters are since start; `clear
+ * counters` does not reset them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <pinhole/event.h>
+
+#include "core/json.h"
+#include "daemon/logsink.h"
+#include "daemon/nft.h"
+#include "daemon/show.h"
+
+#ifndef PH_VERSION_STRING
+#define PH_VERSION_STRING "0.1.0"
+#endif
+
+static uint64_t
+sub(uint64_t now, uint64_t base)
+{
+	return now >= base ? now - base : 0;
+}
+
+/* ---- show counters ---------------------------------------------------- */
+
+/* A named counter: text label, JSON key, value. */
+struct kv {
+	const char *label;
+	const char *key;
+	uint64_t v;
+};
+
+static void
+put_kvs(struct ph_ctl_reply *r, const struct ph_ctl_request *req,
+	const char *title, const char *key, const struct kv *kv, size_t n)
+{
+	if (req->json) {
+		struct ph_json *j = ph_ctl_reply_json(r);
+
+		ph_json_obj_begin(j, key);
+		for (size_t i = 0; i < n; i++)
+			ph_json_u64(j, kv[i].key, kv[i].v);
+		ph_json_obj_end(j);
+		return;
+	}
+	ph_ctl_reply_printf(r, "%s\n", title);
+	for (size_t i = 0; i < n; i++)
+		ph_ctl_reply_printf(r, "  %-28s %llu\n", kv[i].label,
+				    (unsigned long long)kv[i].v);
+}
+
+static void
+engine_counters(struct ph_daemon *d, const struct ph_ctl_request *req,
+		struct ph_ctl_reply *r, const struct ph_engine_counters *c)
+{
+	const struct ph_engine_counters *b = &d->eng_base;
+	const struct kv kv[] = {
+		{ "packets in", "pkts_in", sub(c->pkts_in, b->pkts_in) },
+		{ "accepted", "pkts_accepted",
+		  sub(c->pkts_accepted, b->pkts_accepted) },
+		{ "dropped", "pkts_dropped",
+		  sub(c->pkts_dropped, b->pkts_dropped) },
+		{ "held", "pkts_held", sub(c->pkts_held, b->pkts_held) },
+		{ "rewritten", "pkts_rewritten",
+		  sub(c->pkts_rewritten, b->pkts_rewritten) },
+		{ "to the gateway", "pkts_to_box",
+		  sub(c->pkts_to_box, b->pkts_to_box) },
+		{ "released from hold", "pkts_released",
+		  sub(c->pkts_released, b->pkts_released) },
+		{ "bytes in", "bytes_in", sub(c->bytes_in, b->bytes_in) },
+		{ "connections built", "conns_built",
+		  sub(c->conns_built, b->conns_built) },
+		{ "connections torn down", "conns_torn_down",
+		  sub(c->conns_torn_down, b->conns_torn_down) },
+		{ "connections in use", "conns_in_use", c->conns_in_use },
+		{ "connections most used", "conns_most_used",
+		  c->conns_most_used },
+		{ "connection limit", "conns_max", c->conns_max },
+		{ "translations built", "xlates_built",
+		  sub(c->xlates_built, b->xlates_built) },
+		{ "translations torn down", "xlates_torn_down",
+		  sub(c->xlates_torn_down, b->xlates_torn_down) },
+		{ "translations in use", "xlates_in_use", c->xlates_in_use },
+		{ "translation limit", "xlates_max", c->xlates_max },
+		{ "static translations", "statics", c->statics },
+		{ "fragments tracked", "frags_in_use", c->frags_in_use },
+		{ "fragment table full", "frags_full",
+		  sub(c->frags_full, b->frags_full) },
+		{ "events", "events", sub(c->events, b->events) },
+	};
+
+	put_kvs(r, req, "Engine:", "engine", kv, sizeof(kv) / sizeof(kv[0]));
+}
+
+static void
+drop_reasons(struct ph_daemon *d, const struct ph_ctl_request *req,
+	     struct ph_ctl_reply *r, const struct ph_engine_counters *c)
+{
+	struct ph_json *j = ph_ctl_reply_json(r);
+
+	if (req->json)
+		ph_json_obj_begin(j, "drops");
+	else
+		ph_ctl_reply_printf(r, "Drops by reason:\n");
+	for (unsigned i = 1; i < PH_R_MAX; i++) {
+		uint64_t v = sub(c->drops[i], d->eng_base.drops[i]);
+
+		if (req->json)
+			ph_json_u64(j, ph_reason_name(i), v);
+		else if (v != 0)
+			ph_ctl_reply_printf(
+				r, "  %-28s %llu  %s\n", ph_reason_name(i),
+				(unsigned long long)v, ph_reason_text(i));
+	}
+	if (req->json)
+		ph_json_obj_end(j);
+}
+
+static void
+queue_counters(struct ph_daemon *d, const struct ph_ctl_request *req,
+	       struct ph_ctl_reply *r)
+{
+	struct ph_nfq_stats s;
+	struct ph_nfq_kstats ks = { 0 };
+	const struct ph_nfq_stats *b = &d->nfq_base;
+	char title[96];
+
+	ph_nfq_stats(d->nfq, &s);
+	ph_nfq_kstats(d->cfg->queue, &ks);
+	const struct kv kv[] = {
+		{ "received", "received", sub(s.received, b->received) },
+		{ "accepted", "accepted", sub(s.accepted, b->accepted) },
+		{ "dropped", "dropped", sub(s.dropped, b->dropped) },
+		{ "rewritten", "modified", sub(s.modified, b->modified) },
+		{ "deferred", "deferred", sub(s.deferred, b->deferred) },
+		{ "checksums completed", "csum_completed",
+		  sub(s.csum_completed, b->csum_completed) },
+		{ "truncated rewrites dropped", "truncated_mod",
+		  sub(s.truncated_mod, b->truncated_mod) },
+		{ "malformed messages", "malformed",
+		  sub(s.malformed, b->malformed) },
+		{ "socket overruns (ENOBUFS)", "enobufs",
+		  sub(s.enobufs, b->enobufs) },
+		{ "verdict errors", "verdict_errors",
+		  sub(s.verdict_errors, b->verdict_errors) },
+		{ "send errors", "send_errors",
+		  sub(s.send_errors, b->send_errors) },
+		{ "reads", "reads", sub(s.reads, b->reads) },
+		{ "verdict messages", "verdict_msgs",
+		  sub(s.verdict_msgs, b->verdict_msgs) },
+		{ "kernel: waiting", "kernel_waiting", ks.queue_total },
+		{ "kernel: dropped, queue full", "kernel_queue_dropped",
+		  ks.queue_dropped },
+		{ "kernel: dropped, socket full", "kernel_user_dropped",
+		  ks.user_dropped },
+	};
+
+	snprintf(title, sizeof(title), "NFQUEUE %u (%s, %s):", d->cfg->queue,
+		 ph_nft_method_name(ph_nft_method(d->nft)),
+		 d->cfg->fail_open ? "fail-open" : "fail-closed");
+	put_kvs(r, req, title, "queue", kv, sizeof(kv) / sizeof(kv[0]));
+}
+
+static void
+daemon_counters(struct ph_daemon *d, const struct ph_ctl_request *req,
+		struct ph_ctl_reply *r)
+{
+	const struct pd_counters *c = &d->ctr, *b = &d->ctr_base;
+	const struct kv kv[] = {
+		{ "unknown interface drops", "unknown_if",
+		  sub(c->unknown_if, b->unknown_if) },
+		{ "shutdown interface drops", "shutdown_if",
+		  sub(c->shutdown_if, b->shutdown_if) },
+		{ "non-IPv4 drops", "not_ipv4", sub(c->not_ipv4, b->not_ipv4) },
+		{ "held (deferred)", "held", sub(c->held, b->held) },
+		{ "held released", "released", sub(c->released, b->released) },
+		{ "held expired (dropped)", "held_expired",
+		  sub(c->held_expired, b->held_expired) },
+		{ "held untracked", "held_untracked",
+		  sub(c->held_untracked, b->held_untracked) },
+		{ "held in the kernel now", "held_now", d->n_deferred },
+		{ "verdict errors (held)", "verdict_errors",
+		  sub(c->verdict_errors, b->verdict_errors) },
+		{ "reloads", "reloads", sub(c->reloads, b->reloads) },
+		{ "reloads failed", "reload_failures",
+		  sub(c->reload_failures, b->reload_failures) },
+	};
+
+	put_kvs(r, req, "Daemon:", "daemon", kv, sizeof(kv) / sizeof(kv[0]));
+}
+
+static int
+h_show_counters(void *arg, const struct ph_ctl_request *req,
+		struct ph_ctl_reply *r)
+{
+	struct ph_daemon *d = arg;
+	struct ph_engine_counters c;
+
+	ph_engine_counters(d->eng, &c);
+	if (req->json)
+		ph_json_obj_begin(ph_ctl_reply_json(r), NULL);
+	engine_counters(d, req, r, &c);
+	drop_reasons(d, req, r, &c);
+	queue_counters(d, req, r);
+	daemon_counters(d, req, r);
+	if (req->json)
+		ph_json_obj_end(ph_ctl_reply_json(r));
+	return PH_CTL_OK;
+}
+
+/* ---- show version ----------------------------------------------------- */
+
+static void
+version_ifaces(struct ph_daemon *d, const struct ph_ctl_request *req,
+	       struct ph_ctl_reply *r)
+{
+	struct ph_json *j = ph_ctl_reply_json(r);
+
+	if (req->json)
+		ph_json_arr_begin(j, "interfaces");
+	else
+		ph_ctl_reply_printf(r, "Interfaces:\n");
+	for (size_t i = 0; i < d->n_ifs; i++) {
+		const struct ph_iface *f = &d->pol->ifaces[i];
+		const struct pd_iface *p = &d->ifs[i];
+
+		if (!req->json) {
+			ph_ctl_reply_printf(r,
+					    "  %-12s hardware %s, Linux %s "
+					    "(ifindex %u), security %u%s\n",
+					    f->name, f->hwid,
+					    p->name[0] ? p->name : "-",
+					    p->ifindex, f->security,
+					    p->shutdown ? ", shutdown" : "");
+			continue;
+		}
+		ph_json_obj_begin(j, NULL);
+		ph_json_str(j, "name", f->name);
+		ph_json_str(j, "hwid", f->hwid);
+		ph_json_str(j, "linux", p->name);
+		ph_json_u64(j, "ifindex", p->ifindex);
+		ph_json_u64(j, "security", f->security);
+		ph_json_bool(j, "shutdown", p->shutdown);
+		ph_json_bool(j, "queued", p->managed);
+		ph_json_obj_end(j);
+	}
+	if (req->json)
+		ph_json_arr_end(j);
+}
+
+static int
+h_show_version(void *arg, const struct ph_ctl_request *req,
+	       struct ph_ctl_reply *r)
+{
+	struct ph_daemon *d = arg;
+	uint64_t up = ph_time_sec_between(d->started, pd_now());
+	struct ph_json *j = ph_ctl_reply_json(r);
+	char since[64];
+	struct tm tm;
+
+	localtime_r(&d->started_wall, &tm);
+	strftime(since, sizeof(since), "%b %d %Y %H:%M:%S", &tm);
+	if (req->json) {
+		ph_json_obj_begin(j, NULL);
+		ph_json_str(j, "version", PH_VERSION_STRING);
+		ph_json_u64(j, "uptime_sec", up);
+		ph_json_str(j, "started", since);
+		ph_json_str(j, "rules", d->cfg->file);
+		ph_json_str(j, "hostname", d->pol->hostname);
+		ph_json_u64(j, "queue", d->cfg->queue);
+		ph_json_str(j, "queue_method",
+			    ph_nft_method_name(ph_nft_method(d->nft)));
+		ph_json_bool(j, "fail_open", d->cfg->fail_open);
+		ph_json_u64(j, "owned_addresses", d->n_addrs);
+	} else {
+		ph_ctl_reply_printf(
+			r,
+			"pinholed %s\nUp %llud %02llu:%02llu:%02llu "
+			"(since %s)\nRules: %s (hostname %s)\n"
+			"Queue %u (%s), %s\nOwned addresses: %zu\n",
+			PH_VERSION_STRING, (unsigned long long)(up / 86400),
+			(unsigned long long)(up / 3600 % 24),
+			(unsigned long long)(up / 60 % 60),
+			(unsigned long long)(up % 60), since, d->cfg->file,
+			d->pol->hostname, d->cfg->queue,
+			ph_nft_method_name(ph_nft_method(d->nft)),
+			d->cfg->fail_open ? "fail-open" : "fail-closed",
+			d->n_addrs);
+	}
+	version_ifaces(d, req, r);
+	if (req->json)
+		ph_json_obj_end(j);
+	return PH_CTL_OK;
+}
+
+/* ---- show service-policy inspect pptp --------------------------------- */
+
+/* The JSON form: every counter of struct ph_pptp_counters. */
+static void
+pptp_json(struct ph_json *j, const struct ph_policy *pol,
+	  const struct ph_pptp_counters *c)
+{
+	const struct kv kv[] = {
+		{ NULL, "packet", c->packets },
+		{ NULL, "drop", c->drops },
+		{ NULL, "reset_drop", c->reset_drops },
+		{ NULL, "ctl_total", c->ctl_total },
+		{ NULL, "ctl_active", c->ctl_active },
+		{ NULL, "ctl_version", c->ctl_version },
+		{ NULL, "ctl_failed", c->ctl_failed },
+		{ NULL, "calls_active", c->calls_active },
+		{ NULL, "calls_total", c->calls_total },
+		{ NULL, "calls_up", c->calls_up },
+		{ NULL, "calls_refused", c->calls_refused },
+		{ NULL, "call_limit", c->call_limit },
+		{ NULL, "callid_exhausted", c->callid_exhausted },
+		{ NULL, "calls_no_gre", c->calls_no_gre },
+		{ NULL, "msgs_inside", c->msgs_inside },
+		{ NULL, "msgs_outside", c->msgs_outside },
+		{ NULL, "malformed", c->malformed },
+		{ NULL, "state_errors", c->state_errors },
+		{ NULL, "unknown_call", c->unknown_call },
+		{ NULL, "late", c->late },
+		{ NULL, "callid_rewrites", c->callid_rewrites },
+		{ NULL, "retransmits", c->retransmits },
+		{ NULL, "bad_retransmits", c->bad_retransmits },
+		{ NULL, "ooo", c->ooo },
+		{ NULL, "holds", c->holds },
+		{ NULL, "held_released", c->held_released },
+		{ NULL, "held_dropped", c->held_dropped },
+		{ NULL, "hold_given_up", c->hold_given_up },
+		{ NULL, "hold_timeouts", c->hold_timeouts },
+		{ NULL, "hold_limit", c->hold_limit },
+		{ NULL, "gre_pkts", c->gre_pkts },
+		{ NULL, "gre_translated", c->gre_translated },
+		{ NULL, "gre_no_call", c->gre_no_call },
+		{ NULL, "gre_wrong_src", c->gre_wrong_src },
+	};
+
+	ph_json_obj_begin(j, NULL);
+	ph_json_bool(j, "enabled", pol->inspect.pptp);
+	ph_json_arr_begin(j, "ports");
+	for (unsigned i = 0; i < pol->inspect.n_pptp_ports; i++)
+		ph_json_u64(j, NULL, pol->inspect.pptp_ports[i]);
+	ph_json_arr_end(j);
+	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+		ph_json_u64(j, kv[i].key, kv[i].v);
+	ph_json_obj_begin(j, "drops");
+	for (unsigned i = 1; i < PH_R_MAX; i++)
+		if (c->drop_reason[i] != 0)
+			ph_json_u64(j, ph_reason_name(i), c->drop_reason[i]);
+	ph_json_obj_end(j);
+	ph_json_obj_end(j);
+}
+
+/*
+ * The engine's counters are cumulative since start (`clear counters` does
+ * not reset them) and engine-wide; the layout is ph_show_service_policy_
+ * pptp()'s: the ASA block per applied class (or the PIX 6 fixup), then
+ * pinhole's own counters.
+ */
+static int
+h_show_pptp(void *arg, const struct ph_ctl_request *req, struct ph_ctl_reply *r)
+{
+	struct ph_daemon *d = arg;
+	struct ph_pptp_counters c;
+	char small[PH_SHOW_PPTP_LEN], *buf = small;
+	int n;
+
+	ph_engine_pptp_counters(d->eng, &c);
+	if (req->json) {
+		pptp_json(ph_ctl_reply_json(r), d->pol, &c);
+		return PH_CTL_OK;
+	}
+	n = ph_show_service_policy_pptp(d->pol, &c, small, sizeof(small));
+	if (n < 0)
+		return ph_ctl_reply_error(r, PH_CTL_E_INTERNAL,
+					  "ERROR: %% Internal error");
+	if ((size_t)n >= sizeof(small)) {
+		buf = malloc((size_t)n + 1);
+		if (buf == NULL)
+			return ph_ctl_reply_error(r, PH_CTL_E_INTERNAL,
+						  "ERROR: %% Out of memory");
+		ph_show_service_policy_pptp(d->pol, &c, buf, (size_t)n + 1);
+	}
+	ph_ctl_reply_append(r, buf, (size_t)n);
+	if (buf != small)
+		free(buf);
+	return PH_CTL_OK;
+}
+
+int
+pd_stats_register(struct ph_daemon *d)
+{
+	static const struct {
+		unsigned cmd;
+		ph_ctl_handler fn;
+	} tab[] = {
+		{ PH_CTL_CMD_SHOW_COUNTERS, h_show_counters },
+		{ PH_CTL_CMD_SHOW_VERSION, h_show_version },
+		{ PH_CTL_CMD_SHOW_SERVICE_POLICY_PPTP, h_show_pptp },
+	};
+
+	int rc;
+
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		rc = ph_control_register(d->ctl, tab[i].cmd, tab[i].fn, d);
+		if (rc < 0)
+			return rc;
+	}
+	rc = ph_control_register(d->ctl, PH_CTL_CMD_SHOW_LOGGING,
+				 ph_logsink_show, d->log);
+	if (rc == 0)
+		rc = ph_control_register(d->ctl, PH_CTL_CMD_CLEAR_LOGGING,
+					 ph_logsink_clear, d->log);
+	return rc;
+}
