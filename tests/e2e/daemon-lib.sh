@@ -1,0 +1,115 @@
+# tests/e2e/daemon-lib.sh - run pinholed in the gateway namespace of
+# tests/e2e/lib.sh and talk to it.  Source it after lib.sh; it defines
+# functions and variables, runs nothing.
+#
+#   phd_init BUILDDIR DIR     binaries, and where logs and sockets go
+#   phd_start CONF [ARGS...]  pinholed -d -f CONF in gw; waits for
+#                             "started:" (10 s); 1 if it failed (log shown)
+#   phd_stop [SIGNAL]         signal it (TERM), wait (10 s); sets PHD_RC
+#   phd_ctl ARGS...           pinholectl on the full socket
+#   phd_ctl_ro ARGS...        pinholectl on the read-only socket
+#   phd_wait_log REGEX [SECS] wait for a line in the daemon's output
+#   phd_log_count REGEX       how many lines match
+#   phd_rules NAME <<EOF      write a rule file DIR/NAME.conf from stdin
+#
+# The daemon's stderr (-d: every PIX line and its own messages) is in
+# $PHD_LOG; each start appends a "=== start N" marker so later greps can
+# use phd_log_since.
+
+PHD_BIN=""
+PHD_CTL_BIN=""
+PHD_DIR=""
+PHD_LOG=""
+PHD_PID=""
+PHD_RC=""
+PHD_SOCK=""
+PHD_RO=""
+PHD_STARTS=0
+
+phd_init() {
+	PHD_BIN=$1/pinholed
+	PHD_CTL_BIN=$1/pinholectl
+	PHD_DIR=$2
+	PHD_LOG=$PHD_DIR/pinholed.log
+	PHD_SOCK=$PHD_DIR/ctl.sock
+	PHD_RO=$PHD_DIR/ctl-ro.sock
+	: >"$PHD_LOG"
+	[ -x "$PHD_BIN" ] && [ -x "$PHD_CTL_BIN" ]
+}
+
+phd_rules() {
+	cat >"$PHD_DIR/$1.conf"
+}
+
+phd_start() {
+	local conf=$1
+	shift
+	PHD_STARTS=$((PHD_STARTS + 1))
+	echo "=== start $PHD_STARTS" >>"$PHD_LOG"
+	ip netns exec "$(ph_ns gw)" "$PHD_BIN" -d -f "$conf" \
+		-c "$PHD_SOCK" -r "$PHD_RO" "$@" >>"$PHD_LOG" 2>&1 &
+	PHD_PID=$!
+	PH_BG_PIDS+=("$PHD_PID")
+	local t=0
+	while [ $t -lt 100 ]; do
+		if phd_log_since | grep -q 'pinholed: started:'; then
+			return 0
+		fi
+		if ! kill -0 "$PHD_PID" 2>/dev/null; then
+			break
+		fi
+		sleep 0.1
+		t=$((t + 1))
+	done
+	echo "pinholed did not start; its output:"
+	phd_log_since | sed 's/^/    | /'
+	return 1
+}
+
+phd_stop() {
+	local sig=${1:-TERM}
+	PHD_RC=""
+	[ -n "$PHD_PID" ] || return 1
+	# (stderr off: bash reports "Killed" when it reaps a kill -9 victim)
+	{
+		kill -"$sig" "$PHD_PID"
+		local t=0
+		while kill -0 "$PHD_PID"; do
+			[ $t -ge 100 ] && return 1
+			sleep 0.1
+			t=$((t + 1))
+		done
+		wait "$PHD_PID"
+		PHD_RC=$?
+	} 2>/dev/null
+	PHD_PID=""
+	return 0
+}
+
+# Output of the current (last) run only.
+phd_log_since() {
+	awk -v n="=== start $PHD_STARTS" '$0 == n { on = 1; next } on' \
+		"$PHD_LOG"
+}
+
+phd_wait_log() {
+	local re=$1 secs=${2:-5} t=0
+	while [ $t -lt $((secs * 10)) ]; do
+		phd_log_since | grep -Eq -- "$re" && return 0
+		sleep 0.1
+		t=$((t + 1))
+	done
+	return 1
+}
+
+phd_log_count() {
+	phd_log_since | grep -Ec -- "$1"
+}
+
+phd_ctl() {
+	timeout 20 "$PHD_CTL_BIN" -s "$PHD_SOCK" "$@"
+}
+
+phd_ctl_ro() {
+	timeout 20 "$PHD_CTL_BIN" -s "$PHD_RO" "$@"
+}
