@@ -97,6 +97,26 @@
 	X(ACL_DENY_FLOW_MAX, 106101, 1,                                      \
 	  "The number of ACL log deny-flows has reached limit ({limit}).",   \
 	  "106100 flow table full: new logged deny flows are not tracked")   \
+	/* limits of static / nat lines (PIX 6.3 max_conns, em_limit) */    \
+	X(CONN_LIMIT_TCP, 201002, 3,                                         \
+	  "Too many TCP connections on {text} {mip1}! {most_used} {limit}"   \
+	  "[ ({suppressed} more suppressed)]",                               \
+	  "a static/nat max_conns refused a TCP connection (text: static "   \
+	  "or xlate; mip1: the global address, the real one for a nat "      \
+	  "line; most_used: its embryonic limit; limit: its max_conns); "    \
+	  "rate-limited")                                                    \
+	X(EMB_LIMIT, 201003, 2,                                              \
+	  "Embryonic limit exceeded {in_use}/{limit} for {ip0}/{port0} "     \
+	  "({mip1}) {ip1}/{port1} on interface {if0}"                        \
+	  "[ ({suppressed} more suppressed)]",                               \
+	  "a static/nat embryonic limit refused a SYN (ep0 the outside "     \
+	  "host; ep1 the inside host, mip1 its global address, the real "    \
+	  "one for a nat line); rate-limited")                               \
+	X(CONN_LIMIT_UDP, 201004, 3,                                         \
+	  "Too many UDP connections on {text} {mip1}! {limit}"               \
+	  "[ ({suppressed} more suppressed)]",                               \
+	  "a static/nat max_conns refused a UDP flow (as 201002); "          \
+	  "rate-limited")                                                    \
 	/* connections */                                                    \
 	X(CONN_COUNT, 302010, 6, "{in_use} in use, {most_used} most used",   \
 	  "periodic connection count (show conn count)")                     \
@@ -176,6 +196,30 @@
 	  "Dropped held segment of TCP connection {cid} for "                \
 	  "{if0}:{ip0}/{port0} to {if1}:{ip1}/{port1}: {text}",              \
 	  "a held (split-field) segment was not completed in time")          \
+	X(EMB_TABLE_FULL, 901004, 3,                                         \
+	  "Embryonic connection limit ({limit}) reached: dropped {proto} "   \
+	  "src {if0}:{ip0}[/{port0}] dst {if1}:{ip1}[/{port1}]"              \
+	  "[ ({suppressed} more suppressed)]",                               \
+	  "new TCP connection refused at the engine's global embryonic "     \
+	  "limit (max_embryonic); rate-limited")                             \
+	X(TCP_DENIED, 901005, 4,                                             \
+	  "Deny TCP ({text}) from {ip0}/{port0} to {ip1}/{port1} flags "     \
+	  "{flags} on interface {if0}[ ({suppressed} more suppressed)]",     \
+	  "TCP segment refused by the state checks (text: invalid flags, "   \
+	  "out of window, RST out of window); rate-limited per reason")      \
+	X(PKT_DENIED, 901006, 4,                                             \
+	  "Deny {proto} ({text}) src {if0}:{ip0}[/{port0}] dst "             \
+	  "{if1}:{ip1}[/{port1}][ (type {icmp_type}, code {icmp_code})]"     \
+	  "[ ({suppressed} more suppressed)]",                               \
+	  "packet refused by the state checks: ICMP error quoting no "       \
+	  "connection, GRE of no or another PPTP call (text says which); "   \
+	  "rate-limited per reason")                                         \
+	X(FRAG_DENIED, 901007, 4,                                            \
+	  "Deny {proto} fragment src {if0}:{ip0} dst {ip1} ({text})"         \
+	  "[ ({suppressed} more suppressed)]",                               \
+	  "IP fragment refused: no admitted first fragment, overlapping "    \
+	  "the inspected header, or of an inspected connection (text: id, "  \
+	  "offset, why); rate-limited per reason")                           \
 	/* pinhole: PPTP inspection (902xxx) */                              \
 	X(PPTP_STOPPED, 902001, 4,                                           \
 	  "PPTP inspection stopped for TCP connection {cid} for "            \

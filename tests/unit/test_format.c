@@ -383,6 +383,68 @@ static const struct fcase cases[] = {
 		    EP("inside", IP(10, 0, 0, 1), 0, 3000, 0) } },
 	  "%PIX-5-902004: PPTP call refused on TCP connection 3 for "
 	  "outside:1.1.1.1/1723 to inside:10.0.0.1/3000: call ID in use" },
+	/* limits of static/nat lines (engine_limit.c) */
+	{ { .id = 201002,
+	    .proto = 6,
+	    .text = "static",
+	    .most_used = 50,
+	    .limit = 100,
+	    .ep = { EP(NULL, 0, 0, 0, 0),
+		    EP(NULL, IP(10, 0, 0, 5), IP(192, 0, 2, 5), 0, 0) } },
+	  "%PIX-3-201002: Too many TCP connections on static 192.0.2.5! 50 "
+	  "100" },
+	{ { .id = 201003,
+	    .proto = 6,
+	    .in_use = 10,
+	    .limit = 10,
+	    .suppressed = 7,
+	    .ep = { EP("outside", IP(198, 51, 100, 7), 0, 4000, 0),
+		    EP(NULL, IP(10, 0, 0, 5), IP(192, 0, 2, 5), 80, 80) } },
+	  "%PIX-2-201003: Embryonic limit exceeded 10/10 for "
+	  "198.51.100.7/4000 (192.0.2.5) 10.0.0.5/80 on interface outside "
+	  "(7 more suppressed)" },
+	{ { .id = 201004,
+	    .proto = 17,
+	    .text = "xlate",
+	    .limit = 2,
+	    .ep = { EP(NULL, 0, 0, 0, 0),
+		    EP(NULL, IP(10, 0, 0, 5), IP(10, 0, 0, 5), 0, 0) } },
+	  "%PIX-3-201004: Too many UDP connections on xlate 10.0.0.5! 2" },
+	/* pinhole's state checks (engine_ev.c, engine_limit.c) */
+	{ { .id = 901004,
+	    .proto = 6,
+	    .limit = 32768,
+	    .ep = { EP("outside", IP(198, 51, 100, 7), 0, 4000, 0),
+		    EP("inside", IP(192, 0, 2, 5), 0, 80, 0) } },
+	  "%PIX-3-901004: Embryonic connection limit (32768) reached: "
+	  "dropped tcp src outside:198.51.100.7/4000 dst "
+	  "inside:192.0.2.5/80" },
+	{ { .id = 901005,
+	    .proto = 6,
+	    .text = "invalid flags",
+	    .tcp_flags = 0x03,
+	    .ep = { EP("outside", IP(198, 51, 100, 7), 0, 4000, 0),
+		    EP("outside", IP(192, 0, 2, 5), 0, 80, 0) } },
+	  "%PIX-4-901005: Deny TCP (invalid flags) from 198.51.100.7/4000 to "
+	  "192.0.2.5/80 flags FIN SYN  on interface outside" },
+	{ { .id = 901006,
+	    .proto = 1,
+	    .text = "no connection for the quoted packet",
+	    .icmp_type = 3,
+	    .icmp_code = 3,
+	    .suppressed = 2,
+	    .ep = { EP("outside", IP(198, 51, 100, 7), 0, 0, 0),
+		    EP("outside", IP(192, 0, 2, 5), 0, 0, 0) } },
+	  "%PIX-4-901006: Deny icmp (no connection for the quoted packet) "
+	  "src outside:198.51.100.7 dst outside:192.0.2.5 (type 3, code 3) "
+	  "(2 more suppressed)" },
+	{ { .id = 901007,
+	    .proto = 6,
+	    .text = "id 77 offset 1480: no admitted first fragment",
+	    .ep = { EP("outside", IP(198, 51, 100, 7), 0, 0, 0),
+		    EP("outside", IP(192, 0, 2, 5), 0, 0, 0) } },
+	  "%PIX-4-901007: Deny tcp fragment src outside:198.51.100.7 dst "
+	  "192.0.2.5 (id 77 offset 1480: no admitted first fragment)" },
 };
 
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
