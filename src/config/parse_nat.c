@@ -11,6 +11,10 @@
  * Cross-line rules (interfaces exist, ids pair up, statics do not overlap)
  * are in check.c.
  *
+ * `dns`, `outside` and `norandomseq` are kept (and printed) but have no
+ * effect: each gets a note (docs/config.md).  MAX and EMB are enforced by
+ * the engine (core/engine_limit.c).
+ *
  * Known limits: the ASA 7 `tcp MAX EMB udp MAX` limit syntax is rejected.
  */
 #include <stdlib.h>
@@ -32,22 +36,35 @@ nat_options(struct cfg_parser *p, bool *dns, bool *outside, bool *nrs,
 	*max = *emb = 0;
 	while (!cfg_at_end(p)) {
 		const char *t = cfg_peek(p);
+		size_t at = p->pos;
 
-		if (cfg_accept(p, "dns"))
+		if (cfg_accept(p, "dns")) {
 			*dns = true;
-		else if (outside && cfg_accept(p, "outside"))
+			cfg_note(p, at,
+				 "'dns': no effect on this platform (DNS "
+				 "replies are not rewritten)");
+		} else if (outside && cfg_accept(p, "outside")) {
 			*outside = true;
-		else if (cfg_accept(p, "norandomseq"))
+			cfg_note(p, at,
+				 "'outside': no effect on this platform "
+				 "(outside NAT is not implemented; this line "
+				 "translates nothing)");
+		} else if (cfg_accept(p, "norandomseq")) {
 			*nrs = true;
-		else if (cfg_is_number(t) && nums < 2) {
+			cfg_note(p, at,
+				 "'norandomseq': no effect on this platform "
+				 "(TCP sequence numbers are never "
+				 "randomized)");
+		} else if (cfg_is_number(t) && nums < 2) {
 			if (cfg_u32(p,
 				    nums ? "embryonic limit"
 					 : "max connections",
 				    0, CONNS_MAX, nums ? emb : max) < 0)
 				return -1;
 			nums++;
-		} else
+		} else {
 			return cfg_end(p);
+		}
 	}
 	return 0;
 }
