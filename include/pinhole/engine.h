@@ -68,6 +68,10 @@ struct ph_engine_opts {
 	void *emit_arg;
 	uint32_t max_frags;   /* datagrams in the fragment table; 0 = default */
 	uint32_t tick_budget; /* expiries per ph_engine_tick(); 0 = default */
+	/* embryonic (handshake not complete) TCP connections at once, all
+	 * rules; 0 = default: max_conns / 2, so a SYN flood cannot take
+	 * the whole table from established connections */
+	uint32_t max_embryonic;
 };
 
 /* ph_pkt_in.flags */
@@ -146,6 +150,7 @@ struct ph_engine_counters {
 	uint32_t frags_in_use;
 	uint64_t gre_call_pkts;   /* GRE packets accepted on PPTP call flows */
 	uint64_t gre_call_rewritten; /* ... of which translated */
+	uint32_t emb_in_use, emb_max; /* embryonic TCP connections, limit */
 };
 
 /** Snapshot of the engine's counters. */

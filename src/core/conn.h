@@ -90,6 +90,24 @@ enum ph_tcp_state {
 #define PH_CF_ANYKEY  0x0080 /* GRE: matches any key of its addresses */
 #define PH_CF_KILL    0x0100 /* tear down after the current packet */
 
+/*
+ * TCP sequence tracking of one side (conn_tcp.c), after pf's
+ * pf_tcp_track_full() (G. van Rooij, "Real Stateful TCP Packet Filtering
+ * in IP Filter"): the segments this side may send lie in [seqlo - the
+ * other side's largest window, seqhi].
+ */
+#define PH_TCP_WS_SHIFT 0x0f /* window shift from the SYN's option, 0..14 */
+#define PH_TCP_WS_OPT	0x40 /* the SYN carried a window-scale option */
+#define PH_TCP_SEEN	0x80 /* this side has sent a segment */
+
+struct ph_tcp_peer {
+	uint32_t seqlo;	  /* end of the highest segment sent (SYN/FIN count) */
+	uint32_t seqhi;	  /* highest end the other side's window allows */
+	uint16_t max_win; /* largest window advertised, in scaled units */
+	uint8_t wscale;	  /* PH_TCP_WS_* | PH_TCP_SEEN */
+	uint8_t pad;
+};
+
 /* How the higher-security host of a connection is translated. */
 enum ph_conn_rule {
 	PH_RULE_NONE = 0, /* no translation rule (to-the-box, tests) */
@@ -111,13 +129,13 @@ struct ph_conn {
 	ph_time_t last;		 /* last packet */
 	uint64_t bytes[2];	 /* per direction (ORIG, REPLY) */
 	uint64_t pkts[2];
-	uint32_t fin_seq[2]; /* TCP: sequence number of each side's FIN */
-	uint16_t flags;	     /* PH_CF_* */
-	uint8_t state;	     /* enum ph_tcp_state */
-	uint8_t tclass;	     /* enum ph_tclass */
-	uint8_t rule;	     /* enum ph_conn_rule */
-	uint8_t insp_id;     /* inspector number + 1, 0 = none */
-	uint8_t pad[2];
+	struct ph_tcp_peer tcp[2]; /* TCP: per direction (ORIG, REPLY) */
+	uint16_t flags;		   /* PH_CF_* */
+	uint8_t state;		   /* enum ph_tcp_state */
+	uint8_t tclass;		   /* enum ph_tclass */
+	uint8_t rule;		   /* enum ph_conn_rule */
+	uint8_t insp_id;	   /* inspector number + 1, 0 = none */
+	uint16_t icmp_seq;	   /* ICMP: first sequence (302020/302021) */
 };
 
 struct ph_conntab {

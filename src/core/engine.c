@@ -92,6 +92,8 @@ ph_engine_new(const struct ph_engine_opts *opts)
 		eng->opts.max_frags = PH_ENGINE_DEFAULT_FRAGS;
 	if (eng->opts.tick_budget == 0)
 		eng->opts.tick_budget = PH_ENGINE_DEFAULT_TICK_BUDGET;
+	if (eng->opts.max_embryonic == 0)
+		eng->opts.max_embryonic = (eng->opts.max_conns + 1) / 2;
 	if (eng->opts.max_conns > PH_CONN_MAX_LIMIT ||
 	    eng->opts.max_xlates > PH_CONN_MAX_LIMIT) {
 		free(eng);
@@ -132,6 +134,8 @@ ph_engine_free(struct ph_engine *eng)
 	free(eng->acl_hits);
 	free(eng->conduit_hits);
 	free(eng->ev_counts);
+	free(eng->st_ctr);
+	free(eng->nat_ctr);
 	free(eng);
 }
 
@@ -269,16 +273,24 @@ later_fragment(struct ph_engine *eng, struct eng_pkt *ep)
 	const struct ph_conn *c;
 	int od;
 
-	if (f == NULL || ep->p.frag_off < f->min_off)
-		goto out_drop;
+	if (f == NULL) {
+		eng_deny_frag(eng, ep, EF_NO_FIRST);
+		return;
+	}
+	if (ep->p.frag_off < f->min_off) {
+		eng_deny_frag(eng, ep, EF_OVERLAP);
+		return;
+	}
 	if (f->conn == PH_IDX_NONE) {
 		ph_frag_touch(eng->frags, f, ep->now);
 		eng_accept(eng, ep, PH_IF_NONE);
 		return;
 	}
 	if (!ph_conn_live(eng->conns, f->conn) ||
-	    ph_conn_at(eng->conns, f->conn)->id != f->conn_id)
-		goto out_drop;
+	    ph_conn_at(eng->conns, f->conn)->id != f->conn_id) {
+		eng_deny_frag(eng, ep, EF_CONN_GONE);
+		return;
+	}
 	c = ph_conn_at(eng->conns, f->conn);
 	od = !f->dir;
 	if (ep->p.src != c->k[od].dst)
@@ -288,9 +300,6 @@ later_fragment(struct ph_engine *eng, struct eng_pkt *ep)
 	ep->out->modified = c->k[od].dst != fk.src || c->k[od].src != fk.dst;
 	ph_frag_touch(eng->frags, f, ep->now);
 	eng_accept(eng, ep, f->out_if);
-	return;
-out_drop:
-	eng_drop(eng, ep, PH_R_FRAG);
 }
 
 int
@@ -376,6 +385,8 @@ ph_engine_counters(const struct ph_engine *eng, struct ph_engine_counters *c)
 	c->statics = eng->pol != NULL ? (uint32_t)eng->pol->n_statics : 0;
 	c->frags_in_use = eng->frags->used;
 	c->frags_full = eng->frags->full;
+	c->emb_in_use = eng->emb_in_use;
+	c->emb_max = eng->opts.max_embryonic;
 }
 
 uint64_t

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/conn_tcp.h"
+#include "core/cursor.h"
 #include "core/engine_int.h"
 #include "core/rand.h"
 #include "core/rewrite.h"
@@ -97,6 +98,43 @@ rw_icmp_err(struct eng_pkt *ep, const struct ph_conn *c, int d)
 	return mod;
 }
 
+/* An ICMP error about a TCP connection must quote a sequence number
+ * its sender could have sent (pf): a blind spoofer has to guess the
+ * window as well as the ports.  The quote is of a packet of !dir. */
+static bool
+icmp_quote_ok(const struct ph_conn *c, int dir, const struct ph_pkt *p)
+{
+	const struct ph_pkt_inner *in = &p->inner;
+	struct ph_cur cur;
+	uint32_t seq;
+
+	if (c->k[0].proto != PH_IPPROTO_TCP || in->proto != PH_IPPROTO_TCP ||
+	    !in->has_l4)
+		return true;
+	ph_cur_init(&cur, p->ip + in->l4_off, in->l4_len);
+	if (ph_cur_skip(&cur, 4) != 0 || ph_cur_u32(&cur, &seq) != 0)
+		return false;
+	return ph_tcp_seq_in_window(c, !dir, seq);
+}
+
+bool
+eng_would_inspect(const struct ph_engine *eng, const struct ph_flow_key k[2],
+		  uint16_t flags)
+{
+	struct ph_conn c;
+
+	memset(&c, 0, sizeof(c));
+	c.k[0] = k[0];
+	c.k[1] = k[1];
+	c.flags = flags;
+	for (unsigned i = 0; ph_inspectors[i] != NULL && i < PH_INSPECT_MAX;
+	     i++)
+		if (ph_inspectors[i]->match != NULL &&
+		    ph_inspectors[i]->match(eng->pol, &c))
+			return true;
+	return false;
+}
+
 /* Remember an accepted first fragment's datagram, keyed as received. */
 void
 eng_note_first_frag(struct ph_engine *eng, const struct ph_frag_key *fk,
@@ -178,17 +216,34 @@ eng_conn_packet(struct ph_engine *eng, struct eng_pkt *ep, uint32_t idx,
 	int insp = PH_INSPECT_PASS;
 
 	if (p->proto == PH_IPPROTO_ICMP && p->icmp.is_err) {
+		if (!icmp_quote_ok(c, dir, p)) {
+			eng_deny_pkt(eng, ep, PH_R_ICMP_NO_CONN,
+				     "quoted TCP sequence outside the window");
+			return;
+		}
 		ep->out->modified = rw_icmp_err(ep, c, dir);
 		c->pkts[dir]++;
 		eng_accept(eng, ep, out_if);
 		return;
 	}
+	if (c->insp_id != 0 && p->proto == PH_IPPROTO_TCP &&
+	    ph_pkt_is_frag(p)) {
+		/* an inspector must see whole segments: no way around it */
+		eng_deny_frag(eng, ep, EF_INSPECTED);
+		return;
+	}
 	if (p->proto == PH_IPPROTO_TCP && p->has_l4) {
-		if (ph_tcp_flags_bad(p->tcp.flags)) {
-			eng_drop(eng, ep, PH_R_TCP_BAD_FLAGS);
+		bool emb = ph_tcp_embryonic(c);
+		unsigned r = ph_tcp_flags_bad(p->tcp.flags)
+				     ? PH_R_TCP_BAD_FLAGS
+				     : ph_tcp_track(c, dir, p, &cls, &td);
+
+		if (r != PH_R_NONE) {
+			eng_deny_tcp(eng, ep, r);
 			return;
 		}
-		cls = ph_tcp_track(c, dir, p, &td);
+		if (emb && !ph_tcp_embryonic(c))
+			eng_limit_emb_done(eng, c);
 		insp = inspect_segment(eng, ep, idx, dir, &reason);
 		if (insp == PH_INSPECT_DROP) {
 			eng_drop(eng, ep,
@@ -250,6 +305,7 @@ ph_eng_conn_add(struct ph_engine *eng, const struct ph_flow_key k[2],
 		c->xl = xl;
 		ph_xlate_ref(eng->xlates, xl);
 	}
+	eng_limit_conn_add(eng, c);
 	eng->ctr.conns_built++;
 	*idx = i;
 	return PH_R_NONE;
@@ -295,6 +351,7 @@ ph_eng_conn_destroy(struct ph_engine *eng, uint32_t idx, unsigned td,
 						  now);
 	eng_hold_conn_gone(eng, idx);
 	eng_ev_conn(eng, idx, false, td, now);
+	eng_limit_conn_gone(eng, c);
 	if (c->xl != PH_IDX_NONE)
 		ph_xlate_unref(eng->xlates, c->xl, now);
 	ph_conn_remove(eng->conns, idx);
@@ -389,6 +446,20 @@ xlate_new(struct ph_engine *eng, ph_ifidx_t lif, ph_ifidx_t gif,
 	return PH_IDX_NONE;
 }
 
+/* Is there a PAT global (one address or `interface`) of id on gif? */
+static bool
+has_pat_global(const struct ph_policy *pol, ph_ifidx_t gif, uint32_t id)
+{
+	for (size_t g = 0; g < pol->n_globals; g++) {
+		const struct ph_global *gl = &pol->globals[g];
+
+		if (gl->ifidx == gif && gl->id == id &&
+		    (gl->is_iface || gl->lo == gl->hi))
+			return true;
+	}
+	return false;
+}
+
 unsigned
 eng_xlate_get(struct ph_engine *eng, ph_ifidx_t lif, ph_ifidx_t gif,
 	      uint32_t nat_idx, uint32_t laddr, uint16_t lport, uint8_t proto,
@@ -409,10 +480,10 @@ eng_xlate_get(struct ph_engine *eng, ph_ifidx_t lif, ph_ifidx_t gif,
 				true, now);
 	if (*xl != PH_IDX_NONE)
 		return PH_R_NONE;
-	*fail_kind =
-		ph_nat_has_global(eng->pol, gif, eng->pol->nats[nat_idx].id)
-			? PH_EV_XK_PORTMAP
-			: PH_EV_XK_DYNAMIC;
+	/* PIX: "portmap" when the PAT global failed, "regular" when only
+	 * an address pool (or nothing) was there to try */
+	*fail_kind = has_pat_global(eng->pol, gif, id) ? PH_EV_XK_PORTMAP
+						       : PH_EV_XK_DYNAMIC;
 	return PH_R_XLATE_FAIL;
 }
 

@@ -3,6 +3,7 @@
  * (pinhole/event.h says which endpoint is which), counting them, and the
  * rate limits of 901001 (malformed, per reason) and 901002 (table full).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/engine_int.h"
@@ -120,7 +121,7 @@ eng_ev_conn(struct ph_engine *eng, uint32_t idx, bool built, unsigned td,
 		return;
 	eng_ev_conn_fill(eng, idx, id, now, &ev);
 	if (c->k[0].proto == PH_IPPROTO_ICMP)
-		ev.icmp_seq = (uint16_t)c->fin_seq[0];
+		ev.icmp_seq = c->icmp_seq;
 	if (c->k[0].proto == PH_IPPROTO_GRE) {
 		/* the inside peer's call id, real and translated */
 		ev.gre_cid = c->k[si].sport;
@@ -187,5 +188,83 @@ eng_ev_table_full(struct ph_engine *eng, const struct eng_pkt *ep,
 	eng_ev_pkt(eng, ep, PH_EV_CONN_TABLE_FULL, out_if, &ev);
 	ev.limit = eng->conns->max;
 	ev.suppressed = skipped;
+	eng_emit(eng, &ev);
+}
+
+/* Rate-limited deny event `id` for ep, reason r: false when held back. */
+static bool
+deny_event(struct ph_engine *eng, const struct eng_pkt *ep, uint32_t id,
+	   unsigned r, struct ph_event *ev)
+{
+	uint32_t skipped = 0;
+
+	if (!ph_ratelimit_allow(eng->rl, id, r, ep->now, &skipped))
+		return false;
+	eng_ev_pkt(eng, ep, id, PH_IF_NONE, ev);
+	ev->suppressed = skipped;
+	return true;
+}
+
+/* The words of 901005/901006 for a reason. */
+static const char *
+deny_text(unsigned r)
+{
+	switch (r) {
+	case PH_R_TCP_BAD_FLAGS:
+		return "invalid flags";
+	case PH_R_TCP_WINDOW:
+		return "out of window";
+	case PH_R_TCP_BAD_RST:
+		return "RST out of window";
+	default:
+		return ph_reason_text(r);
+	}
+}
+
+void
+eng_deny_tcp(struct ph_engine *eng, struct eng_pkt *ep, unsigned r)
+{
+	struct ph_event ev;
+
+	eng_drop(eng, ep, r);
+	if (!deny_event(eng, ep, PH_EV_TCP_DENIED, r, &ev))
+		return;
+	ev.text = deny_text(r);
+	eng_emit(eng, &ev);
+}
+
+void
+eng_deny_pkt(struct ph_engine *eng, struct eng_pkt *ep, unsigned r,
+	     const char *text)
+{
+	struct ph_event ev;
+
+	eng_drop(eng, ep, r);
+	if (!deny_event(eng, ep, PH_EV_PKT_DENIED, r, &ev))
+		return;
+	ev.text = text != NULL ? text : deny_text(r);
+	eng_emit(eng, &ev);
+}
+
+static const char *const frag_why[EF_MAX] = {
+	[EF_NO_FIRST] = "no admitted first fragment",
+	[EF_OVERLAP] = "overlaps the inspected header",
+	[EF_CONN_GONE] = "its connection is gone",
+	[EF_INSPECTED] = "fragment of an inspected connection",
+};
+
+void
+eng_deny_frag(struct ph_engine *eng, struct eng_pkt *ep, unsigned why)
+{
+	struct ph_event ev;
+	char text[96];
+
+	eng_drop(eng, ep, PH_R_FRAG);
+	if (why >= EF_MAX || frag_why[why] == NULL ||
+	    !deny_event(eng, ep, PH_EV_FRAG_DENIED, why, &ev))
+		return;
+	snprintf(text, sizeof(text), "id %u offset %u: %s", ep->p.ip_id,
+		 ep->p.frag_off, frag_why[why]);
+	ev.text = text;
 	eng_emit(eng, &ev);
 }

@@ -121,10 +121,11 @@ commit(struct ph_engine *eng, struct eng_pkt *ep, struct ph_flow_key k[2],
 		return;
 	}
 	c = ph_conn_at(eng->conns, idx);
-	if (ep->p.proto == PH_IPPROTO_TCP)
+	if (ep->p.proto == PH_IPPROTO_TCP) {
 		ph_tcp_open(c, &ep->p);
-	else if (ep->p.proto == PH_IPPROTO_ICMP)
-		c->fin_seq[0] = ep->p.icmp.seq; /* for 302020/302021 */
+		eng_limit_emb_start(eng, c);
+	} else if (ep->p.proto == PH_IPPROTO_ICMP)
+		c->icmp_seq = ep->p.icmp.seq; /* for 302020/302021 */
 	eng_conn_inspect(eng, idx, ep->now);
 	ph_eng_conn_built_event(eng, idx, ep->now);
 	eng_conn_packet(eng, ep, idx, PH_DIR_ORIG);
@@ -159,6 +160,30 @@ room_for_conn(struct ph_engine *eng, struct eng_pkt *ep, ph_ifidx_t out_if)
 	return false;
 }
 
+/* The limits of the line that translates a new connection (statics[],
+ * nats[]; an inbound address xlate: its nat line), engine_limit.c. */
+static bool
+within_limits(struct ph_engine *eng, struct eng_pkt *ep,
+	      const struct ph_nat_res *r, uint32_t xl, bool inbound,
+	      uint32_t real, uint16_t rport, ph_ifidx_t out_if)
+{
+	const struct ph_pkt *p = &ep->p;
+	struct eng_limit_req q = { .is_static = r->kind == PH_NAT_STATIC,
+				   .idx = r->rule,
+				   .in_ip = real,
+				   .in_port = rport };
+
+	if (r->kind == PH_NAT_XLATE)
+		q.idx = xl != PH_IDX_NONE
+				? ph_xlate_at(eng->xlates, xl)->nat_idx
+				: PH_IDX_NONE;
+	q.out_ip = inbound ? p->src : p->dst;
+	q.out_port = inbound ? p->sport : p->dport;
+	/* the global address; a nat line has none before its xlate */
+	q.gaddr = inbound ? p->dst : q.is_static ? r->maddr : p->src;
+	return eng_limit_admit(eng, ep, &q, out_if);
+}
+
 /* The local port PAT translates: TCP/UDP port, ICMP identifier. */
 static uint16_t
 local_port(const struct ph_flow_key *k0)
@@ -187,7 +212,9 @@ flow_outbound(struct ph_engine *eng, struct eng_pkt *ep,
 		deny(eng, ep, PH_R_NO_NAT_RULE, PH_EV_NO_NAT_RULE, out_if);
 		return;
 	}
-	if (!room_for_conn(eng, ep, out_if))
+	if (!room_for_conn(eng, ep, out_if) ||
+	    !within_limits(eng, ep, &r, PH_IDX_NONE, false, ep->p.src,
+			   ep->p.sport, out_if))
 		return;
 	eng_pkt_key(ep, &k[0]);
 	gsrc = ep->p.src;
@@ -296,7 +323,9 @@ flow_inbound(struct ph_engine *eng, struct eng_pkt *ep,
 		     out_if);
 		return;
 	}
-	if (!room_for_conn(eng, ep, out_if))
+	rport = r->port ? r->mport : ep->p.dport;
+	if (!room_for_conn(eng, ep, out_if) ||
+	    !within_limits(eng, ep, r, xl, true, r->maddr, rport, out_if))
 		return;
 	eng_pkt_key(ep, &k[0]);
 	rport = r->port ? r->mport : k[0].dport;
@@ -311,6 +340,30 @@ flow_inbound(struct ph_engine *eng, struct eng_pkt *ep,
 	commit(eng, ep, k, PH_CF_INBOUND, rule, r->rule, xl);
 }
 
+/* Does an inspector refuse a packet that matched no connection? */
+static bool
+orphan_refused(struct ph_engine *eng, struct eng_pkt *ep)
+{
+	char text[80];
+
+	for (unsigned i = 0; ph_inspectors[i] != NULL && i < PH_INSPECT_MAX;
+	     i++) {
+		const struct ph_inspect_ops *ops = ph_inspectors[i];
+		unsigned r;
+
+		if (ops->orphan == NULL)
+			continue;
+		text[0] = '\0';
+		r = ops->orphan(eng, eng->insp_priv[i], &ep->p, ep->in_if, text,
+				sizeof(text));
+		if (r != PH_R_NONE) {
+			eng_deny_pkt(eng, ep, r, text[0] ? text : NULL);
+			return true;
+		}
+	}
+	return false;
+}
+
 void
 eng_new_flow(struct ph_engine *eng, struct eng_pkt *ep)
 {
@@ -322,6 +375,8 @@ eng_new_flow(struct ph_engine *eng, struct eng_pkt *ep)
 	ph_ifidx_t out_if;
 	uint8_t sin, sout;
 
+	if (orphan_refused(eng, ep))
+		return;
 	nat_key(ep, &nk);
 	have_static =
 		ph_nat_inbound_static(pol, eng->acl_ix, ep->in_if, &nk, &st);
@@ -338,16 +393,29 @@ eng_new_flow(struct ph_engine *eng, struct eng_pkt *ep)
 		return;
 	}
 	if (p->proto == PH_IPPROTO_ICMP && p->icmp.is_err) {
-		eng_drop(eng, ep, PH_R_ICMP_NO_CONN);
+		eng_deny_pkt(eng, ep, PH_R_ICMP_NO_CONN,
+			     "no connection for the quoted packet");
 		return;
 	}
 	if (p->proto == PH_IPPROTO_TCP && ph_tcp_flags_bad(p->tcp.flags)) {
-		eng_drop(eng, ep, PH_R_TCP_BAD_FLAGS);
+		eng_deny_tcp(eng, ep, PH_R_TCP_BAD_FLAGS);
 		return;
 	}
 	if (p->proto == PH_IPPROTO_TCP && !ph_tcp_opens(p->tcp.flags)) {
 		deny(eng, ep, PH_R_TCP_NO_CONN, PH_EV_TCP_NO_CONN, PH_IF_NONE);
 		return;
+	}
+	if (p->proto == PH_IPPROTO_TCP && ph_pkt_is_frag(p)) {
+		/* an inspector must see whole segments: a fragmented first
+		 * segment of an inspected connection opens nothing */
+		struct ph_flow_key k[2];
+
+		memset(k, 0, sizeof(k));
+		eng_pkt_key(ep, &k[0]);
+		if (eng_would_inspect(eng, k, 0)) {
+			eng_deny_frag(eng, ep, EF_INSPECTED);
+			return;
+		}
 	}
 	out_if = have_static ? st.real_if : ph_route_lookup(pol, p->dst);
 	if (out_if == PH_IF_NONE) {

@@ -175,15 +175,18 @@ eng_hold_tick(struct ph_engine *eng, ph_time_t now, unsigned budget)
 void
 eng_hold_reap(struct ph_engine *eng)
 {
-	for (unsigned i = 0; i < PH_HOLD_MAX; i++) {
-		struct eng_held *h = &eng->holds[i];
+	struct eng_held *h;
 
-		if (h->state != 3)
-			continue;
-		eng->held_bytes -= (uint32_t)h->len;
-		free(h->data);
-		memset(h, 0, sizeof(*h));
-	}
+	/* at most one buffer is handed out at a time: O(1) per packet */
+	if (eng->hold_out == 0)
+		return;
+	h = &eng->holds[eng->hold_out - 1];
+	eng->hold_out = 0;
+	if (h->state != 3)
+		return;
+	eng->held_bytes -= (uint32_t)h->len;
+	free(h->data);
+	memset(h, 0, sizeof(*h));
 }
 
 bool
@@ -197,6 +200,7 @@ ph_engine_release(struct ph_engine *eng, struct ph_pkt_released *rel)
 	if (eng->relq_n == 0)
 		return false;
 	h = &eng->holds[eng->relq[eng->relq_head]];
+	eng->hold_out = eng->relq[eng->relq_head] + 1;
 	eng->relq_head = (eng->relq_head + 1) % PH_HOLD_MAX;
 	eng->relq_n--;
 	h->state = 3;

@@ -7,6 +7,7 @@
  *   engine_acl.c    access-group and conduit checks, hit counts, 106100
  *   engine_ev.c     filling events, counting them, the rate limiter
  *   engine_policy.c ph_engine_set_policy(): reload, clear
+ *   engine_limit.c  max_conns / embryonic limits of static and nat lines
  *   show.c          iteration and PIX text for show conn / show xlate
  * and the tables: conn.c (+ conn_tcp.c), xlate.c (+ xlate_alloc.c),
  * fragtab.c, nat.c, route.c.
@@ -57,6 +58,12 @@ struct eng_held {
 	bool modified;
 };
 
+/* Connections of one static or nat line (engine_limit.c). */
+struct eng_rule_ctr {
+	uint32_t conns; /* TCP and UDP connections */
+	uint32_t emb;	/* of which TCP still in the handshake */
+};
+
 struct ph_engine {
 	struct ph_engine_opts opts;
 	const struct ph_policy *pol;
@@ -71,16 +78,21 @@ struct ph_engine {
 	struct ph_ratelimit *rl;
 	uint64_t rng; /* core/rand.h state */
 	uint32_t next_conn_id;
-	uint32_t to[PH_TO_MAX]; /* timeouts of the policy */
-	uint64_t *acl_hits;	/* pol->n_hit_slots */
-	uint64_t *conduit_hits; /* pol->n_conduits */
-	uint64_t *ev_counts;	/* per catalog row */
-	unsigned tick_next;	/* round-robin start class */
+	uint32_t to[PH_TO_MAX];	      /* timeouts of the policy */
+	uint64_t *acl_hits;	      /* pol->n_hit_slots */
+	uint64_t *conduit_hits;	      /* pol->n_conduits */
+	uint64_t *ev_counts;	      /* per catalog row */
+	struct eng_rule_ctr *st_ctr;  /* per policy static */
+	struct eng_rule_ctr *nat_ctr; /* per policy nat line */
+	uint32_t n_st_ctr, n_nat_ctr;
+	uint32_t emb_in_use; /* embryonic TCP connections, all rules */
+	unsigned tick_next;  /* round-robin start class */
 	void *insp_priv[PH_INSPECT_MAX];
 	struct eng_held holds[PH_HOLD_MAX];
 	uint32_t held_bytes;
 	uint32_t relq[PH_HOLD_MAX]; /* FIFO of queued hold slots */
 	uint32_t relq_head, relq_n;
+	uint32_t hold_out; /* slot + 1 handed out by ph_engine_release() */
 	struct ph_engine_counters ctr;
 };
 
@@ -141,6 +153,11 @@ void ph_eng_conn_kill(struct ph_engine *eng, uint32_t idx, unsigned td);
 /** Emit the 302013/15/17/20 "Built" event of connection idx. */
 void ph_eng_conn_built_event(struct ph_engine *eng, uint32_t idx,
 			     ph_time_t now);
+/** Would an inspector take a connection with keys k and PH_CF_* flags?
+ * (a first fragment must not open an inspected connection; k[1] may be
+ * all zero when not known yet) */
+bool eng_would_inspect(const struct ph_engine *eng,
+		       const struct ph_flow_key k[2], uint16_t flags);
 /** Offer a new connection to the inspectors (inspect.h). */
 void eng_conn_inspect(struct ph_engine *eng, uint32_t idx, ph_time_t now);
 /** Expire up to budget entries (conns, then xlates); returns how many. */
@@ -200,6 +217,57 @@ void eng_ev_table_full(struct ph_engine *eng, const struct eng_pkt *ep,
 		       ph_ifidx_t out_if);
 /** Index of a message id in the catalog, or -1. */
 int eng_ev_row(uint32_t id);
+/** Drop ep with reason r (tcp-bad-flags, tcp-window, tcp-bad-rst) and
+ * log 901005, rate-limited per reason. */
+void eng_deny_tcp(struct ph_engine *eng, struct eng_pkt *ep, unsigned r);
+/** Drop ep with reason r and log 901006 with text (NULL: the reason's
+ * words), rate-limited per reason. */
+void eng_deny_pkt(struct ph_engine *eng, struct eng_pkt *ep, unsigned r,
+		  const char *text);
+/* Why a fragment is refused (901007). */
+enum eng_frag_why {
+	EF_NO_FIRST = 1, /* later fragment, no admitted first fragment */
+	EF_OVERLAP,	 /* starts inside the inspected header */
+	EF_CONN_GONE,	 /* its first fragment's connection is gone */
+	EF_INSPECTED,	 /* fragment of an inspected (PPTP) connection */
+	EF_MAX
+};
+/** Drop fragment ep (PH_R_FRAG) and log 901007, rate-limited per why. */
+void eng_deny_frag(struct ph_engine *eng, struct eng_pkt *ep, unsigned why);
+
+/* engine_limit.c */
+/* A new connection's rule, for its limits. */
+struct eng_limit_req {
+	bool is_static;	 /* statics[idx], else nats[idx] */
+	uint32_t idx;	 /* PH_IDX_NONE: no line (only the global limit) */
+	uint32_t out_ip; /* the outside host */
+	uint16_t out_port;
+	uint32_t in_ip; /* the inside host, real */
+	uint16_t in_port;
+	uint32_t gaddr; /* its global address (real for nat lines) */
+};
+/* Counter arrays for a policy about to be installed. */
+struct eng_limit_arrays {
+	struct eng_rule_ctr *st, *nat;
+	uint32_t n_st, n_nat;
+};
+/** May connection ep be built under its line's max_conns / embryonic
+ * limit and the global embryonic limit?  If not, drops it (max-conns,
+ * embryonic-limit) with 201002/201003/201004/901004 and returns false. */
+bool eng_limit_admit(struct ph_engine *eng, struct eng_pkt *ep,
+		     const struct eng_limit_req *q, ph_ifidx_t out_if);
+/** Count a new connection against its line (TCP, UDP). */
+void eng_limit_conn_add(struct ph_engine *eng, const struct ph_conn *c);
+/** A TCP connection starts its handshake / leaves it. */
+void eng_limit_emb_start(struct ph_engine *eng, const struct ph_conn *c);
+void eng_limit_emb_done(struct ph_engine *eng, const struct ph_conn *c);
+/** Connection c goes away: uncount it. */
+void eng_limit_conn_gone(struct ph_engine *eng, const struct ph_conn *c);
+/** Allocate zeroed counters for policy pol.  0 or -ENOMEM. */
+int eng_limit_prepare(const struct ph_policy *pol, struct eng_limit_arrays *a);
+/** Swap in counters from eng_limit_prepare() (the policy is installed)
+ * and count the live connections into them. */
+void eng_limit_install(struct ph_engine *eng, struct eng_limit_arrays *a);
 
 /* engine_hold.c */
 /** Keep a copy of the (translated) packet ep of connection idx,

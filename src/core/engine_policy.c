@@ -10,7 +10,11 @@
  * Access-list changes do not touch existing connections (PIX keeps them
  * too, until `clear xlate` / `clear conn`).
  *
- * Known limits: one pass over the tables per reload (not sliced); a
+ * Cost: one pass over the xlates and two over the connection slots (the
+ * reload, then recounting the per-line limits), O(xlates + connections)
+ * with no allocation per entry (docs/engine.md "Reload").
+ *
+ * Known limits: the pass is not sliced: packets wait while it runs; a
  * renumbered interface kills its connections rather than re-keying them.
  */
 #include <errno.h>
@@ -78,10 +82,57 @@ remap_global(const struct ph_policy *o, const struct ph_policy *n, size_t i)
 	return out;
 }
 
+/* What the old policy's rules are in the new one (index or -1), and
+ * which xlates go; made before anything changes, so a reload cannot fail
+ * half-way. */
+struct remap {
+	int64_t *st, *nat, *gl;
+	uint8_t *xdead; /* per xlate slot */
+};
+
+static void
+remap_free(struct remap *m)
+{
+	free(m->st);
+	free(m->nat);
+	free(m->gl);
+	free(m->xdead);
+}
+
+static int
+remap_new(struct ph_engine *eng, const struct ph_policy *o,
+	  const struct ph_policy *n, struct remap *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->st = calloc(o->n_statics + 1, sizeof(*m->st));
+	m->nat = calloc(o->n_nats + 1, sizeof(*m->nat));
+	m->gl = calloc(o->n_globals + 1, sizeof(*m->gl));
+	m->xdead = calloc(eng->xlates->fresh + 1, 1);
+	if (m->st == NULL || m->nat == NULL || m->gl == NULL ||
+	    m->xdead == NULL) {
+		remap_free(m);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < o->n_statics; i++)
+		m->st[i] = remap_static(o, n, i);
+	for (size_t i = 0; i < o->n_nats; i++)
+		m->nat[i] = remap_nat(o, n, i);
+	for (size_t i = 0; i < o->n_globals; i++)
+		m->gl[i] = remap_global(o, n, i);
+	return 0;
+}
+
+static int64_t
+remapped(const int64_t *tab, size_t n, uint32_t i)
+{
+	return i < n ? tab[i] : -1;
+}
+
 /* Does connection c keep its rule under the new policy?  Remaps it. */
 static bool
 conn_survives(struct ph_engine *eng, struct ph_conn *c,
-	      const struct ph_policy *o, const struct ph_policy *n)
+	      const struct ph_policy *o, const struct ph_policy *n,
+	      const struct remap *m)
 {
 	int64_t r = 0;
 
@@ -90,15 +141,16 @@ conn_survives(struct ph_engine *eng, struct ph_conn *c,
 		return false;
 	switch (c->rule) {
 	case PH_RULE_STATIC:
-		r = remap_static(o, n, c->rule_idx);
+		r = remapped(m->st, o->n_statics, c->rule_idx);
 		break;
 	case PH_RULE_EXEMPT:
 	case PH_RULE_IDENTITY:
-		r = remap_nat(o, n, c->rule_idx);
+		r = remapped(m->nat, o->n_nats, c->rule_idx);
 		break;
 	case PH_RULE_XLATE:
 		return c->xl == PH_IDX_NONE ||
-		       ph_xlate_at(eng->xlates, c->xl)->live;
+		       (ph_xlate_at(eng->xlates, c->xl)->live &&
+			!m->xdead[c->xl]);
 	default:
 		return true;
 	}
@@ -111,14 +163,14 @@ conn_survives(struct ph_engine *eng, struct ph_conn *c,
 /* Does xlate x keep its global and nat rules?  Remaps them. */
 static bool
 xlate_survives(struct ph_xlate *x, const struct ph_policy *o,
-	       const struct ph_policy *n)
+	       const struct ph_policy *n, const struct remap *m)
 {
 	int64_t g, r;
 
 	if (!iface_same(o, n, x->lif) || !iface_same(o, n, x->gif))
 		return false;
-	g = remap_global(o, n, x->global_idx);
-	r = remap_nat(o, n, x->nat_idx);
+	g = remapped(m->gl, o->n_globals, x->global_idx);
+	r = remapped(m->nat, o->n_nats, x->nat_idx);
 	if (g < 0 || r < 0)
 		return false;
 	if (n->globals[g].is_iface &&
@@ -147,29 +199,28 @@ kill_conns(struct ph_engine *eng, uint32_t xl, bool all, ph_time_t now)
 	return n;
 }
 
+/* One pass over the xlates and one over the connections, O(xlates +
+ * connections) whatever changed: the xlates that go are marked first,
+ * their connections go in the connection pass ("Xlate Clear"), then they
+ * do. */
 static void
 reload_tables(struct ph_engine *eng, const struct ph_policy *o,
-	      const struct ph_policy *n, ph_time_t now)
+	      const struct ph_policy *n, const struct remap *m, ph_time_t now)
 {
 	struct ph_xlatetab *xt = eng->xlates;
 
-	/* xlates first: their connections go with them */
 	for (uint32_t i = 0; i < xt->fresh; i++) {
 		struct ph_xlate *x = ph_xlate_at(xt, i);
 
-		if (!x->live || xlate_survives(x, o, n))
-			continue;
-		for (uint32_t c = 0; c < eng->conns->fresh; c++)
-			if (ph_conn_live(eng->conns, c) &&
-			    ph_conn_at(eng->conns, c)->xl == i)
-				ph_eng_conn_destroy(eng, c, PH_TD_XLATE_CLEAR,
-						    now);
-		eng_xlate_destroy(eng, i, now);
+		m->xdead[i] = x->live && !xlate_survives(x, o, n, m);
 	}
 	for (uint32_t i = 0; i < eng->conns->fresh; i++)
 		if (ph_conn_live(eng->conns, i) &&
-		    !conn_survives(eng, ph_conn_at(eng->conns, i), o, n))
+		    !conn_survives(eng, ph_conn_at(eng->conns, i), o, n, m))
 			ph_eng_conn_destroy(eng, i, PH_TD_XLATE_CLEAR, now);
+	for (uint32_t i = 0; i < xt->fresh; i++)
+		if (m->xdead[i])
+			eng_xlate_destroy(eng, i, now);
 }
 
 static int
@@ -194,6 +245,8 @@ eng_policy_swap(struct ph_engine *eng, const struct ph_policy *pol,
 	const struct ph_policy *old = eng->pol;
 	struct ph_acl_index *own = NULL;
 	struct ph_natpools *np;
+	struct eng_limit_arrays lim;
+	struct remap m = { 0 };
 	uint64_t *hits, *chits;
 	int err = 0;
 
@@ -205,15 +258,18 @@ eng_policy_swap(struct ph_engine *eng, const struct ph_policy *pol,
 			return err != 0 ? err : -ENOMEM;
 	}
 	np = ph_natpools_new();
-	if (np == NULL || ph_natpools_sync(np, pol) != 0 ||
-	    new_counters(eng, pol, &hits, &chits) != 0) {
-		ph_natpools_free(np);
-		ph_acl_index_free(own);
-		return -ENOMEM;
-	}
+	if (np == NULL || ph_natpools_sync(np, pol) != 0)
+		goto out_np;
+	if (eng_limit_prepare(pol, &lim) != 0)
+		goto out_np;
+	if (old != NULL && remap_new(eng, old, pol, &m) != 0)
+		goto out_lim;
+	if (new_counters(eng, pol, &hits, &chits) != 0)
+		goto out_remap;
 	/* nothing can fail from here on */
 	if (old != NULL)
-		reload_tables(eng, old, pol, now);
+		reload_tables(eng, old, pol, &m, now);
+	remap_free(&m);
 	ph_natpools_free(eng->pools);
 	eng->pools = np;
 	for (uint32_t i = 0; i < eng->xlates->fresh; i++)
@@ -229,6 +285,7 @@ eng_policy_swap(struct ph_engine *eng, const struct ph_policy *pol,
 	eng->acl_hits = hits;
 	eng->conduit_hits = chits;
 	memcpy(eng->to, pol->timeouts, sizeof(eng->to));
+	eng_limit_install(eng, &lim);
 	eng_acllog_reset(eng->acllog);
 	for (unsigned i = 0; ph_inspectors[i] != NULL && i < PH_INSPECT_MAX;
 	     i++)
@@ -236,6 +293,15 @@ eng_policy_swap(struct ph_engine *eng, const struct ph_policy *pol,
 			ph_inspectors[i]->on_policy(eng, eng->insp_priv[i],
 						    now);
 	return 0;
+out_remap:
+	remap_free(&m);
+out_lim:
+	free(lim.st);
+	free(lim.nat);
+out_np:
+	ph_natpools_free(np);
+	ph_acl_index_free(own);
+	return -ENOMEM;
 }
 
 unsigned

@@ -25,7 +25,9 @@
  *     ph_eng_held_release(), and hears of holds the engine drops itself
  *     through on_hold_drop();
  *   - ph_eng_conn_kill() asks for the connection to be torn down once the
- *     current packet is done ("Flow closed by inspection").
+ *     current packet is done ("Flow closed by inspection");
+ *   - orphan() sees every packet that matched no connection first and may
+ *     refuse it (PPTP: GRE from the wrong source or for no call).
  * Inspectors create related flows (GRE for PPTP) with the ph_eng_* calls
  * of engine_int.h.
  */
@@ -73,6 +75,13 @@ struct ph_inspect_ops {
 	/* Connection idx goes away. */
 	void (*on_conn_destroy)(struct ph_engine *eng, void *priv, uint32_t idx,
 				ph_time_t now);
+	/* A packet that matched no connection, before the policy sees it:
+	 * PH_R_NONE lets the policy decide, a drop reason refuses it (with
+	 * text, NUL-terminated in tlen bytes, for the 901006 line).
+	 * Called for every such packet: return early on the cheap tests. */
+	unsigned (*orphan)(struct ph_engine *eng, void *priv,
+			   const struct ph_pkt *p, uint16_t in_if, char *text,
+			   size_t tlen);
 	/* The policy was swapped. */
 	void (*on_policy)(struct ph_engine *eng, void *priv, ph_time_t now);
 	/* Periodic work; returns the budget used. */

@@ -24,6 +24,10 @@
  * rewrite turns one into the other (conn.h).  It shares the control
  * connection's translation and ends with its call.
  *
+ * GRE that matches no flow is checked against an index of the calls and
+ * control connections (pptp_gidx.h): a live call's ID from the wrong
+ * source, or GRE between inspected peers for no call, is refused.
+ *
  * Known limits: GRE flows are not limited per call beyond max_calls; a
  * call whose GRE flow cannot be made (table full) is counted and carries
  * no GRE.
@@ -39,6 +43,7 @@
 #include "core/cursor.h"
 #include "core/engine_int.h"
 #include "core/idalloc.h"
+#include "core/pptp_gidx.h"
 #include "core/pptp_stream.h"
 #include "core/pptp_vis.h"
 #include "core/rewrite.h"
@@ -57,7 +62,11 @@ struct pptp_conn {
 	uint32_t idx;  /* the control connection */
 	int32_t map;   /* pe->maps index, -1: identity */
 	ph_time_t now; /* of the segment being fed */
+	bool in_gidx;  /* its peers are in pe->gidx (PH_GIDX_CTL) */
 };
+
+/* ph_conn.insp of a call's GRE flow (not a slot: no stream) */
+#define GRE_FLOW 0xffffffffu
 
 struct pptp_eng {
 	struct ph_engine *eng;
@@ -65,8 +74,11 @@ struct pptp_eng {
 	uint32_t n_slots;
 	struct callmap *maps;
 	uint32_t n_maps;
-	bool closing;	   /* engine going away: no callbacks */
-	uint64_t gre_fail; /* calls whose GRE flow could not be made */
+	bool closing;	      /* engine going away: no callbacks */
+	uint64_t gre_fail;    /* calls whose GRE flow could not be made */
+	struct ph_gidx *gidx; /* calls and peers, for stray GRE */
+	uint64_t gidx_fail;   /* index entries not made (ENOMEM) */
+	uint8_t self_id;      /* our inspector number + 1 (ph_conn.insp_id) */
 	/* show and debug (pptp_vis.c) */
 	struct ph_pptp_vis vis;
 };
@@ -123,12 +135,34 @@ op_free(void *arg, uint16_t x)
 		(void)ph_idalloc_put(pc->pe->maps[pc->map].ids, x);
 }
 
+/* Enter or remove both keys of connection c as `kind` in the index:
+ * CALL (dst, call ID the GRE carries, ifidx), CTL (src, dst, ifidx). */
+static void
+gidx_conn(struct pptp_eng *pe, const struct ph_conn *c, uint8_t kind, bool add)
+{
+	for (int d = 0; d < 2; d++) {
+		struct ph_gidx_key k = { .kind = kind, .d = c->k[d].ifidx };
+
+		if (kind == PH_GIDX_CALL) {
+			k.a = c->k[d].dst;
+			k.c = c->k[d].dport;
+		} else {
+			k.a = c->k[d].src;
+			k.b = c->k[d].dst;
+		}
+		if (!add)
+			ph_gidx_del(pe->gidx, &k);
+		else if (ph_gidx_add(pe->gidx, &k) != 0)
+			pe->gidx_fail++;
+	}
+}
+
 static void
 op_call_up(void *arg, const struct ph_pptp_call *call)
 {
 	struct pptp_conn *pc = arg;
 	struct ph_engine *eng = pc->pe->eng;
-	struct ph_conn *cc = ctl_conn(pc);
+	struct ph_conn *cc = ctl_conn(pc), *gc;
 	struct ph_flow_key k[2];
 	uint32_t g;
 
@@ -139,6 +173,11 @@ op_call_up(void *arg, const struct ph_pptp_call *call)
 		pc->pe->gre_fail++;
 		return;
 	}
+	/* ours, so its end reaches pptp_conn_destroy() and the index */
+	gc = ph_conn_at(eng->conns, g);
+	gc->insp_id = pc->pe->self_id;
+	gc->insp = GRE_FLOW;
+	gidx_conn(pc->pe, gc, PH_GIDX_CALL, true);
 	ph_eng_conn_built_event(eng, g, pc->now);
 }
 
@@ -233,7 +272,19 @@ pptp_engine_init(struct ph_engine *eng, void **priv)
 
 	if (pe == NULL)
 		return -ENOMEM;
+	struct ph_hash_key hk = { eng->opts.seed[0] ^ 0x677265,
+				  eng->opts.seed[1] ^ 0x67696478 };
+
 	pe->eng = eng;
+	pe->gidx = ph_gidx_new(&hk);
+	if (pe->gidx == NULL) {
+		free(pe);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; ph_inspectors[i] != NULL && i < PH_INSPECT_MAX;
+	     i++)
+		if (ph_inspectors[i] == &ph_inspect_pptp)
+			pe->self_id = (uint8_t)(i + 1);
 	*priv = pe;
 	return 0;
 }
@@ -257,6 +308,7 @@ pptp_engine_free(struct ph_engine *eng, void *priv)
 		ph_idalloc_free(pe->maps[i].ids);
 	free(pe->slots);
 	free(pe->maps);
+	ph_gidx_free(pe->gidx);
 	free(pe);
 }
 
@@ -328,6 +380,8 @@ pptp_conn_init(struct ph_engine *eng, void *priv, uint32_t idx, ph_time_t now)
 	if (pc->s == NULL || slot_new(pe, pc, &slot) != 0)
 		goto out_free;
 	c->insp = slot;
+	gidx_conn(pe, c, PH_GIDX_CTL, true);
+	pc->in_gidx = true;
 	return 0;
 out_free:
 	ph_pptp_stream_free(pc->s);
@@ -350,8 +404,14 @@ pptp_conn_destroy(struct ph_engine *eng, void *priv, uint32_t idx,
 	struct ph_conn *c = ph_conn_at(eng->conns, idx);
 	struct pptp_conn *pc = pc_of(pe, c);
 
+	if (c->insp == GRE_FLOW) {
+		gidx_conn(pe, c, PH_GIDX_CALL, false);
+		return;
+	}
 	if (pc == NULL)
 		return;
+	if (pc->in_gidx)
+		gidx_conn(pe, c, PH_GIDX_CTL, false);
 	pc->now = now;
 	ph_pptp_vis_retire(&pe->vis, pc->s);
 	ph_pptp_stream_free(pc->s); /* calls end: their GRE flows go */
@@ -468,6 +528,11 @@ pptp_payload(struct ph_engine *eng, void *priv, uint32_t idx, int dir,
 	ph_pptp_vis_result(&pc->pe->vis, eng, idx, pdir, p, pc->s, &res);
 	held_first(eng, idx, dir, &res);
 	report(eng, pc, &res);
+	if (res.uninspected && pc->in_gidx) {
+		/* not PPTP 1.0: no calls, its peers' GRE is not ours */
+		gidx_conn(pc->pe, c, PH_GIDX_CTL, false);
+		pc->in_gidx = false;
+	}
 	if (res.close)
 		ph_eng_conn_kill(eng, idx, PH_TD_INSPECTION);
 	if (res.action == PH_PPTP_DROP) {
@@ -492,6 +557,43 @@ pptp_hold_drop(struct ph_engine *eng, void *priv, uint32_t idx, int dir,
 							: PH_PPTP_DIR_O);
 }
 
+/*
+ * GRE version 1 that matched no flow (docs/engine.md "Limits and
+ * attacks"): a call ID some call expects at this destination, from
+ * another source, is gre-wrong-source; GRE between the peers of an
+ * inspected control connection that matches none of its calls (closed,
+ * never made) is gre-no-call.  Anything else is left to the policy.
+ */
+static unsigned
+pptp_orphan(struct ph_engine *eng, void *priv, const struct ph_pkt *p,
+	    uint16_t in_if, char *text, size_t tlen)
+{
+	struct pptp_eng *pe = priv;
+	struct ph_gidx_key k = { .kind = PH_GIDX_CALL, .d = in_if };
+	uint16_t cid;
+
+	if (p->proto != PH_IPPROTO_GRE || !p->has_l4 || p->gre.ver != 1 ||
+	    !p->gre.has_key || !eng->pol->inspect.pptp)
+		return PH_R_NONE;
+	cid = (uint16_t)p->gre.key;
+	k.a = p->dst;
+	k.c = cid;
+	if (ph_gidx_has(pe->gidx, &k)) {
+		snprintf(text, tlen, "GRE call ID %u of another peer", cid);
+		return PH_R_GRE_WRONG_SRC;
+	}
+	memset(&k, 0, sizeof(k));
+	k.kind = PH_GIDX_CTL;
+	k.a = p->src;
+	k.b = p->dst;
+	k.d = in_if;
+	if (ph_gidx_has(pe->gidx, &k)) {
+		snprintf(text, tlen, "no PPTP call with GRE call ID %u", cid);
+		return PH_R_GRE_NO_CALL;
+	}
+	return PH_R_NONE;
+}
+
 const struct ph_inspect_ops ph_inspect_pptp = {
 	.name = "pptp",
 	.engine_init = pptp_engine_init,
@@ -501,6 +603,7 @@ const struct ph_inspect_ops ph_inspect_pptp = {
 	.on_tcp_payload = pptp_payload,
 	.on_hold_drop = pptp_hold_drop,
 	.on_conn_destroy = pptp_conn_destroy,
+	.orphan = pptp_orphan,
 };
 
 struct ph_pptp_vis *
