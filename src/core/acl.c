@@ -1,38 +1,55 @@
 /*
- * core/acl.c - compiled first-match ACL lookup (tuple space search with
- * priority pruning) and the linear reference it must agree with.
+ * core/acl.c - compiled first-match ACL lookup (a decision tree of keyed
+ * hash cuts) and the linear reference it must agree with.
  *
  * Every list (each ACL, and the conduits) is copied into compact rules
- * ("cands": masks, protocol, port intervals, icmp type, original index).
- * A list shorter than the linear threshold is scanned in order.  A longer
- * one becomes a small hierarchy of tuple spaces:
+ * ("cands", 32 bytes: masks, protocol, port intervals, icmp type, original
+ * index); entries that can match nothing (`lt 0`, ports on `ip`) are
+ * dropped.  A list shorter than the linear threshold is scanned in order.
+ * A longer one becomes a tree of nodes; a node holding few rules is a leaf
+ * (its run of cands, in list order, checked one by one).  Any other node is
+ * a cut on ONE key:
  *
- *   level 1  tuples by destination prefix length, keyed on the masked
- *            destination: one run of cands per destination prefix;
- *   level 2  (a run longer than RUN_LINEAR) tuples by source prefix length,
- *            keyed on the masked source;
- *   level 3  (again, a long run) tuples by key kind: `ip`, a protocol,
- *            tcp/udp with `eq` on the destination port (keyed on protocol
- *            and port), icmp with a type (keyed on the type).
+ *   dst/L    the destination masked to L bits, selecting the rules whose
+ *            destination prefix is at least L long;
+ *   src/L    the same on the source;
+ *   proto    the protocol, selecting every rule that is not `ip`;
+ *   port     tcp/udp with the destination port (`eq`), or icmp with the
+ *            type, selecting the rules with that exact condition.
  *
- * Each tuple is an open-addressing hash table (keyed mix, seeded at build)
- * from the masked key to a run of cands sharing it, in list order; a run
- * is checked rule by rule (source ports, ranges, neq/lt/gt), so nothing is
- * expanded and a build is O(n) per level.
+ * The cut is an open-addressing table (seeded multiply-shift hash) from the
+ * key to its bucket: the rules sharing it, as a run of cands or, if many, a
+ * sub-tree.  The rules the key cannot select (a shorter prefix, `ip`,
+ * ranges) form the node's wildcard child, compiled the same way.  A lookup
+ * computes the packet's four key words once, then at each node probes ONE
+ * table, searches the bucket, and continues into the wildcard child unless
+ * its lowest entry index already comes after the best match (priority
+ * pruning).  Buckets hold the rules in list order, and each rule sits in
+ * exactly one leaf, so first match is exact and nothing is copied.
  *
- * A lookup walks each level's tuples in order of their lowest entry index
- * and stops as soon as the best match so far precedes the next tuple's
- * lowest index (priority pruning).  An implicit deny probes, per level
- * reached, one table per distinct prefix length or kind present: the cost
- * follows the variety of entry shapes, not the number of entries.
+ * Choosing the cut: every candidate (dst/L and src/L for each prefix length
+ * present, proto, port) is scored by the expected size of what remains to
+ * search for a packet aimed at a random rule of the node, sum(bucket^2)/n +
+ * |wildcard|; the cheapest wins, and a node that no cut improves stays a
+ * leaf.  On a realistic outside ACL (hosts and subnets, `eq` ports, some
+ * ranges) that is dst/16 at the root, whose buckets hold one or two rules,
+ * and a port cut under it for the `any` destinations: two probes and a few
+ * rule checks at any size from 100 to 1,000,000 entries.  Each cut consumes
+ * its key (a longer prefix, or proto/port once), so the depth is bounded by
+ * the key space, not by the number of entries; docs/performance.md has the
+ * figures and `max_probes` in ph_acl_stats the bound of a built index.
  *
- * Hash flooding: the tables are fixed at build from the operator's rules;
- * a sender can only choose which bucket to probe, never add to one, so a
- * seeded multiply-xorshift mix is enough (no SipHash cost per tuple).
+ * Build: each node radix-sorts its rules by candidate key (O(n) per prefix
+ * length present), so a compile is O(n * depth); 100,000 entries take tens
+ * of milliseconds.
  *
- * Known limits: entries sharing both prefixes and the key kind, differing
- * only in port ranges (or source ports), share one run and are checked one
- * by one; a list holds at most PH_ACL_EXPANDED_MAX entries (-E2BIG).
+ * Hash flooding: the tables are fixed at build from the operator's rules; a
+ * sender only chooses which bucket to probe, never adds to one, so a keyed
+ * multiply-shift is enough.
+ *
+ * Known limits: rules that share every key and differ only by port ranges,
+ * source ports or neq/lt/gt stay in one leaf and are checked one by one; a
+ * list holds at most PH_ACL_EXPANDED_MAX entries (-E2BIG).
  */
 #include "core/acl.h"
 
@@ -42,55 +59,58 @@
 
 #include "config/model.h"
 
-#define CAND_PORTS 0x01 /* has a port condition */
-#define CAND_SNEG  0x02 /* source port: neq (outside [slo, shi]) */
-#define CAND_DNEG  0x04 /* destination port: neq */
-#define CAND_NEVER 0x08 /* can match nothing (e.g. `lt 0`) */
+#define CAND_PORTS    0x01 /* tcp/udp with a port condition */
+#define CAND_SNEG     0x02 /* source port: neq (outside [slo, shi]) */
+#define CAND_DNEG     0x04 /* destination port: neq */
+#define CAND_TYPED    0x08 /* icmp with a type */
+#define CAND_ANYPROTO 0x10 /* `ip`: every protocol */
 
-/* One compiled entry, compact. */
+/* One compiled entry, compact (32 bytes: two per cache line). */
 struct acl_cand {
 	uint32_t src, smask, dst, dmask;
-	int32_t idx;   /* index in pol->aces / pol->conduits */
-	int16_t proto; /* PH_PROTO_ANY or 0..255 */
-	int16_t icmp;  /* PH_ICMP_ANY or 0..255 */
+	int32_t idx; /* index in pol->aces / pol->conduits */
 	uint16_t slo, shi, dlo, dhi;
+	uint8_t proto; /* unless CAND_ANYPROTO */
+	uint8_t icmp;  /* if CAND_TYPED */
 	uint8_t flags;
+	uint8_t pad;
 };
 
+/* What a node keys on: indexes into struct acl_pkt's words. */
+enum { DIM_DST, DIM_SRC, DIM_PROTO, DIM_PORT, DIM_N, DIM_LEAF = DIM_N };
+
+struct acl_node {
+	uint8_t dim;	 /* DIM_* */
+	uint8_t shift;	 /* hash: 64 - log2(table slots) */
+	int32_t min_idx; /* lowest entry index under this node */
+	uint32_t mask;	 /* key mask: a prefix, or all ones */
+	uint32_t first;	 /* cut: first slot; leaf: first cand */
+	uint32_t count;	 /* cut: slots - 1; leaf: run length */
+	uint32_t wild;	 /* node of the rules the key cannot select; 0 none */
+};
+
+/* A bucket: n > 0: run of n cands from ref; n == 0: sub-tree at node ref
+ * (never 0, the root); n == 0 and ref == 0: empty. */
 struct acl_slot {
-	uint32_t s, d, pd; /* masked key; pd per key kind (level 3) */
-	uint32_t first;	   /* first cand of the run */
-	uint32_t n;	   /* run length; 0 = empty slot */
-	uint32_t sub;	   /* sub-index of a long run + 1, 0 = none */
+	uint32_t key;
+	uint32_t ref;
+	uint32_t n;
 };
-
-struct acl_tuple {
-	uint32_t smask, dmask;
-	uint8_t kind;	   /* KIND_*: what pd holds */
-	int32_t min_idx;   /* lowest entry index in the tuple */
-	uint32_t slot_off; /* into list->slots */
-	uint32_t mask;	   /* slots - 1 */
-	uint32_t one;	   /* the only occupied slot (absolute), or NO_ONE */
-};
-
-#define NO_ONE UINT32_MAX
 
 struct acl_list {
-	uint32_t n; /* entries */
+	uint32_t n;	  /* entries of the list */
+	uint32_t n_cands; /* kept (entries that can match) */
 	bool compiled;
-	uint8_t level;		/* 1: destination, 2: source, 3: key kind */
-	struct acl_cand *cands; /* linear: list order; compiled: by run */
-	struct acl_tuple *tuples;
-	uint32_t n_tuples;
+	struct acl_cand *cands; /* linear: list order; compiled: by leaf */
+	struct acl_node *nodes; /* root first */
+	uint32_t n_nodes;
 	struct acl_slot *slots;
 	uint32_t n_slots;
-	uint32_t keys;	       /* occupied slots */
-	struct acl_list *subs; /* level 1: sub-indexes of long runs */
-	uint32_t n_subs;
+	uint32_t keys; /* occupied slots */
 };
 
 struct ph_acl_index {
-	uint64_t k0, k1;	/* hash key */
+	uint64_t k0, k1;	/* hash key; k1 odd */
 	struct acl_list *lists; /* n_acls lists, then the conduits */
 	uint32_t n_acls;
 };
@@ -187,8 +207,9 @@ ph_acl_lookup_conduit_linear(const struct ph_policy *pol,
 
 /* ---- compact rules ---- */
 
-/* Port condition as an interval [lo, hi], negated for neq. */
-static void
+/* Port condition as an interval [lo, hi], negated for neq; false if it
+ * can match no port. */
+static bool
 cand_ports(const struct ph_portspec *ps, uint16_t *lo, uint16_t *hi,
 	   uint8_t *flags, uint8_t neg)
 {
@@ -203,24 +224,17 @@ cand_ports(const struct ph_portspec *ps, uint16_t *lo, uint16_t *hi,
 		*flags |= neg;
 		break;
 	case PH_PORT_LT:
-		if (ps->lo == 0)
-			*flags |= CAND_NEVER;
-		else
-			*hi = ps->lo - 1;
-		break;
+		*hi = ps->lo - 1;
+		return ps->lo != 0;
 	case PH_PORT_GT:
-		if (ps->lo == 0xffff)
-			*flags |= CAND_NEVER;
-		else
-			*lo = ps->lo + 1;
-		break;
+		*lo = ps->lo + 1;
+		return ps->lo != 0xffff;
 	case PH_PORT_RANGE:
 		*lo = ps->lo;
 		*hi = ps->hi;
-		if (ps->lo > ps->hi)
-			*flags |= CAND_NEVER;
-		break;
+		return ps->lo <= ps->hi;
 	}
+	return true;
 }
 
 static bool
@@ -229,9 +243,15 @@ mask_ok(uint32_t m)
 	return (m & (~m >> 1)) == 0 || m == 0; /* contiguous from the top */
 }
 
+/*
+ * Compact form of entry e: 0, 1 if it can match nothing (dropped), or
+ * -EINVAL on an entry the model forbids.
+ */
 static int
 cand_make(struct acl_cand *c, const struct ph_ace *e, int32_t idx)
 {
+	bool ok = true;
+
 	if (e->proto < PH_PROTO_ANY || e->proto > 255 ||
 	    e->icmp_type < PH_ICMP_ANY || e->icmp_type > 255 ||
 	    e->sport.op > PH_PORT_RANGE || e->dport.op > PH_PORT_RANGE ||
@@ -243,18 +263,22 @@ cand_make(struct acl_cand *c, const struct ph_ace *e, int32_t idx)
 	c->dmask = e->dst.mask;
 	c->dst = e->dst.addr & e->dst.mask;
 	c->idx = idx;
-	c->proto = e->proto;
-	c->icmp = e->icmp_type;
-	cand_ports(&e->sport, &c->slo, &c->shi, &c->flags, CAND_SNEG);
-	cand_ports(&e->dport, &c->dlo, &c->dhi, &c->flags, CAND_DNEG);
+	if (e->proto == PH_PROTO_ANY)
+		c->flags |= CAND_ANYPROTO;
+	else
+		c->proto = (uint8_t)e->proto;
+	ok &= cand_ports(&e->sport, &c->slo, &c->shi, &c->flags, CAND_SNEG);
+	ok &= cand_ports(&e->dport, &c->dlo, &c->dhi, &c->flags, CAND_DNEG);
 	if (e->sport.op != PH_PORT_ANY || e->dport.op != PH_PORT_ANY) {
 		c->flags |= CAND_PORTS;
-		if (e->proto != 6 && e->proto != 17)
-			c->flags |= CAND_NEVER;
+		ok &= e->proto == 6 || e->proto == 17;
 	}
-	if (e->icmp_type != PH_ICMP_ANY && e->proto != 1)
-		c->flags |= CAND_NEVER;
-	return 0;
+	if (e->icmp_type != PH_ICMP_ANY) {
+		c->flags |= CAND_TYPED;
+		c->icmp = (uint8_t)e->icmp_type;
+		ok &= e->proto == 1;
+	}
+	return ok ? 0 : 1;
 }
 
 static inline bool
@@ -263,93 +287,100 @@ in_range(uint16_t p, uint16_t lo, uint16_t hi, bool neg)
 	return (p >= lo && p <= hi) != neg;
 }
 
+/* The layer-4 part of a match (ports or icmp type; never both). */
+static bool
+cand_match_l4(const struct acl_cand *c, const struct ph_acl_key *k)
+{
+	if (k->no_ports)
+		return false;
+	if (c->flags & CAND_TYPED)
+		return k->icmp_type == c->icmp;
+	return in_range(k->sport, c->slo, c->shi, c->flags & CAND_SNEG) &&
+	       in_range(k->dport, c->dlo, c->dhi, c->flags & CAND_DNEG);
+}
+
 static inline bool
 cand_match(const struct acl_cand *c, const struct ph_acl_key *k)
 {
-	if ((k->src & c->smask) != c->src || (k->dst & c->dmask) != c->dst)
+	if (((k->src & c->smask) ^ c->src) | ((k->dst & c->dmask) ^ c->dst))
 		return false;
-	if (c->proto != PH_PROTO_ANY && c->proto != k->proto)
+	if (!(c->flags & CAND_ANYPROTO) && c->proto != k->proto)
 		return false;
-	if (c->flags != 0) {
-		if (c->flags & CAND_NEVER || k->no_ports)
-			return false;
-		if (!in_range(k->sport, c->slo, c->shi, c->flags & CAND_SNEG) ||
-		    !in_range(k->dport, c->dlo, c->dhi, c->flags & CAND_DNEG))
-			return false;
-	}
-	if (c->icmp != PH_ICMP_ANY)
-		return !k->no_ports && k->icmp_type == c->icmp;
-	return true;
+	return !(c->flags & (CAND_PORTS | CAND_TYPED)) || cand_match_l4(c, k);
 }
 
-/* ---- hashing ---- */
+/* ---- keys ---- */
 
-static inline uint32_t
-acl_hash(const struct ph_acl_index *ix, uint32_t s, uint32_t d, uint32_t pd)
-{
-	uint64_t h = (((uint64_t)s << 32) | d) ^ ix->k0;
+/* A port key no rule has: rule keys are below 1 << 24. */
+#define NO_KEY UINT32_MAX
 
-	h *= 0x9e3779b97f4a7c15ULL;
-	h ^= (h >> 29) ^ ((uint64_t)pd ^ ix->k1);
-	h *= 0xbf58476d1ce4e5b9ULL;
-	return (uint32_t)(h >> 32);
-}
-
-/* Key kinds of level 3: what the third key word holds. */
-enum {
-	KIND_NONE = 0, /* `ip` (or an entry that never matches): 0 */
-	KIND_PROTO,    /* protocol << 16 */
-	KIND_PORT,     /* protocol << 16 | destination port (tcp/udp eq) */
-	KIND_ICMP,     /* 1 << 16 | icmp type */
+/* The packet's key words, computed once per lookup. */
+struct acl_pkt {
+	uint32_t w[DIM_N];
+	const struct ph_acl_key *k;
 };
 
-static uint8_t
-cand_kind(const struct acl_cand *c)
+static inline void
+pkt_make(struct acl_pkt *p, const struct ph_acl_key *k)
 {
-	if (c->proto == PH_PROTO_ANY || (c->flags & CAND_NEVER))
-		return KIND_NONE;
-	if ((c->proto == 6 || c->proto == 17) && (c->flags & CAND_PORTS) &&
-	    c->dlo == c->dhi && !(c->flags & CAND_DNEG))
-		return KIND_PORT;
-	if (c->proto == 1 && c->icmp != PH_ICMP_ANY)
-		return KIND_ICMP;
-	return KIND_PROTO;
+	p->k = k;
+	p->w[DIM_DST] = k->dst;
+	p->w[DIM_SRC] = k->src;
+	p->w[DIM_PROTO] = k->proto;
+	p->w[DIM_PORT] = NO_KEY;
+	if (k->no_ports)
+		return;
+	if (k->proto == 6 || k->proto == 17)
+		p->w[DIM_PORT] = (uint32_t)k->proto << 16 | k->dport;
+	else if (k->proto == 1 && k->icmp_type >= 0)
+		p->w[DIM_PORT] = 1u << 16 | (uint16_t)k->icmp_type;
 }
 
-/* The third key word of a cand for its kind. */
-static uint32_t
-cand_pd(const struct acl_cand *c, uint8_t kind)
+static inline uint32_t
+len_mask(unsigned len)
 {
-	switch (kind) {
-	case KIND_PROTO:
-		return (uint32_t)c->proto << 16;
-	case KIND_PORT:
-		return (uint32_t)c->proto << 16 | c->dlo;
-	case KIND_ICMP:
-		return 1u << 16 | (uint16_t)c->icmp;
+	return len == 0 ? 0 : 0xffffffffu << (32 - len);
+}
+
+static unsigned
+prefix_len(uint32_t mask)
+{
+	return mask == 0 ? 0 : 32 - (unsigned)__builtin_ctz(mask);
+}
+
+/*
+ * The key of rule c on a cut (dim, len), as the packet's word masked by
+ * the node would be; false if the cut cannot select c (a prefix shorter
+ * than len, `ip`, a port condition other than `eq`).
+ */
+static bool
+cand_key(const struct acl_cand *c, uint8_t dim, unsigned len, uint32_t *key)
+{
+	switch (dim) {
+	case DIM_DST:
+		*key = c->dst & len_mask(len);
+		return prefix_len(c->dmask) >= len;
+	case DIM_SRC:
+		*key = c->src & len_mask(len);
+		return prefix_len(c->smask) >= len;
+	case DIM_PROTO:
+		*key = c->proto;
+		return !(c->flags & CAND_ANYPROTO);
 	default:
-		return 0;
+		if (c->flags & CAND_TYPED) {
+			*key = 1u << 16 | c->icmp;
+			return true;
+		}
+		*key = (uint32_t)c->proto << 16 | c->dlo;
+		return (c->flags & (CAND_PORTS | CAND_DNEG)) == CAND_PORTS &&
+		       c->dlo == c->dhi;
 	}
 }
 
-/* The third key word of a packet for a kind; false if it has none. */
-static inline bool
-key_pd(const struct ph_acl_key *k, uint8_t kind, uint32_t *pd)
+static inline uint32_t
+acl_hash(const struct ph_acl_index *ix, uint32_t key, unsigned shift)
 {
-	switch (kind) {
-	case KIND_PROTO:
-		*pd = (uint32_t)k->proto << 16;
-		return true;
-	case KIND_PORT:
-		*pd = (uint32_t)k->proto << 16 | k->dport;
-		return !k->no_ports && (k->proto == 6 || k->proto == 17);
-	case KIND_ICMP:
-		*pd = 1u << 16 | (uint16_t)k->icmp_type;
-		return !k->no_ports && k->proto == 1 && k->icmp_type >= 0;
-	default:
-		*pd = 0;
-		return true;
-	}
+	return (uint32_t)((((uint64_t)key ^ ix->k0) * ix->k1) >> shift);
 }
 
 /* ---- lookup ---- */
@@ -368,79 +399,49 @@ run_scan(const struct acl_cand *c, uint32_t n, const struct ph_acl_key *k,
 	return best;
 }
 
-/* Where the probe for key (s, d, pd) starts in l->slots. */
-static inline uint32_t
-slot_start(const struct ph_acl_index *ix, const struct acl_tuple *tp,
-	   uint32_t s, uint32_t d, uint32_t pd)
-{
-	if (tp->one != NO_ONE) /* one key: compare, no hash */
-		return tp->one;
-	return tp->slot_off + (acl_hash(ix, s, d, pd) & tp->mask);
-}
-
+/* The bucket of `key` in a cut's table, or NULL. */
 static inline const struct acl_slot *
-slot_find(const struct acl_list *l, const struct acl_tuple *tp, uint32_t i,
-	  uint32_t s, uint32_t d, uint32_t pd)
+slot_find(const struct ph_acl_index *ix, const struct acl_list *l,
+	  const struct acl_node *nd, uint32_t key)
 {
-	for (;;) {
-		const struct acl_slot *sl = &l->slots[i];
+	uint32_t h = acl_hash(ix, key, nd->shift);
 
-		if (sl->n == 0)
+	for (;;) {
+		const struct acl_slot *sl = &l->slots[nd->first + h];
+
+		if ((sl->n | sl->ref) == 0)
 			return NULL;
-		if (sl->s == s && sl->d == d && sl->pd == pd)
+		if (sl->key == key)
 			return sl;
-		if (tp->one != NO_ONE)
-			return NULL;
-		i = tp->slot_off + ((i - tp->slot_off + 1) & tp->mask);
+		h = (h + 1) & nd->count;
 	}
 }
-
-/* At most this many tuples per list: 33 prefix lengths, or 4 kinds. */
-#define TUPLES_MAX 33
 
 /*
- * First match in `l` before `best` (NO_MATCH: none yet).  Tuples are in
- * order of their lowest index, so the walk stops once that passes best.
- * The first pass computes every probe position and prefetches it, so the
- * cache misses of the big tables overlap instead of adding up.
+ * First match under node `ni` before `best` (NO_MATCH: none yet).  The
+ * bucket is searched first, then the wildcard chain, iteratively; only
+ * sub-trees under buckets recurse (bounded by the key space).
  */
 static int32_t
-list_search(const struct ph_acl_index *ix, const struct acl_list *l,
-	    const struct ph_acl_key *k, int32_t best)
+node_search(const struct ph_acl_index *ix, const struct acl_list *l,
+	    uint32_t ni, const struct acl_pkt *p, int32_t best)
 {
-	uint32_t start[TUPLES_MAX], pd[TUPLES_MAX];
-	uint64_t skip = 0; /* tuples the key has no field for */
-
-	if (!l->compiled)
-		return run_scan(l->cands, l->n, k, best);
-	for (uint32_t t = 0; t < l->n_tuples; t++) {
-		const struct acl_tuple *tp = &l->tuples[t];
-
-		if (!key_pd(k, tp->kind, &pd[t])) {
-			skip |= 1ULL << t;
-			continue;
-		}
-		start[t] = slot_start(ix, tp, k->src & tp->smask,
-				      k->dst & tp->dmask, pd[t]);
-		__builtin_prefetch(&l->slots[start[t]]);
-	}
-	for (uint32_t t = 0; t < l->n_tuples; t++) {
-		const struct acl_tuple *tp = &l->tuples[t];
+	do {
+		const struct acl_node *nd = &l->nodes[ni];
 		const struct acl_slot *sl;
 
-		if (tp->min_idx > best)
+		if (nd->min_idx >= best)
 			break;
-		if (skip & (1ULL << t))
-			continue;
-		sl = slot_find(l, tp, start[t], k->src & tp->smask,
-			       k->dst & tp->dmask, pd[t]);
-		if (sl == NULL)
-			continue;
-		if (sl->sub != 0)
-			best = list_search(ix, &l->subs[sl->sub - 1], k, best);
-		else
-			best = run_scan(l->cands + sl->first, sl->n, k, best);
-	}
+		if (nd->dim == DIM_LEAF)
+			return run_scan(l->cands + nd->first, nd->count, p->k,
+					best);
+		sl = slot_find(ix, l, nd, p->w[nd->dim] & nd->mask);
+		if (sl != NULL && sl->n != 0)
+			best = run_scan(l->cands + sl->ref, sl->n, p->k, best);
+		else if (sl != NULL)
+			best = node_search(ix, l, sl->ref, p, best);
+		ni = nd->wild;
+	} while (ni != 0);
 	return best;
 }
 
@@ -448,8 +449,15 @@ static int32_t
 list_lookup(const struct ph_acl_index *ix, const struct acl_list *l,
 	    const struct ph_acl_key *k)
 {
-	int32_t r = list_search(ix, l, k, NO_MATCH);
+	struct acl_pkt p;
+	int32_t r;
 
+	if (!l->compiled)
+		r = run_scan(l->cands, l->n_cands, k, NO_MATCH);
+	else {
+		pkt_make(&p, k);
+		r = node_search(ix, l, 0, &p, NO_MATCH);
+	}
 	return r == NO_MATCH ? -1 : r;
 }
 
@@ -472,236 +480,407 @@ ph_acl_lookup_conduit(const struct ph_acl_index *ix, const struct ph_acl_key *k)
 
 /* ---- build ---- */
 
-static int
-prefix_len(uint32_t mask)
-{
-	return mask == 0 ? 0 : 32 - __builtin_ctz(mask);
-}
+/* Nodes of at most this many rules are leaves, scanned in order. */
+#ifndef LEAF_MAX
+#define LEAF_MAX 4
+#endif
 
-/* Runs longer than this get a sub-index at the next level. */
-#define RUN_LINEAR 8
-
-/* Tuple signature of a cand at a level (< SIG_SPACE). */
-static uint32_t
-cand_sig(const struct acl_cand *c, uint8_t level)
-{
-	switch (level) {
-	case 1:
-		return (uint32_t)prefix_len(c->dmask);
-	case 2:
-		return (uint32_t)prefix_len(c->smask);
-	default:
-		return cand_kind(c);
-	}
-}
-
-static void
-slot_key(const struct acl_cand *c, const struct acl_tuple *tp, uint32_t *s,
-	 uint32_t *d, uint32_t *pd)
-{
-	*s = c->src & tp->smask;
-	*d = c->dst & tp->dmask;
-	*pd = cand_pd(c, tp->kind);
-}
-
-/* Per-entry build scratch. */
-struct acl_scratch {
-	uint32_t *sig_tuple; /* SIG_SPACE map: signature -> tuple + 1 */
-	uint32_t *tuple_of;  /* per cand */
-	uint32_t *slot_of;   /* per cand: absolute slot */
-	uint32_t *t_count;   /* per tuple: entries */
-	uint32_t *t_keys;    /* per tuple: distinct keys (kept zeroed) */
+/* What the path to a node has keyed already. */
+struct acl_state {
+	uint8_t dst_len, src_len; /* prefix bits keyed */
+	bool proto_done, port_done;
 };
 
-#define SIG_SPACE 64u
+/* A candidate cut and its score. */
+struct acl_cut {
+	uint8_t dim; /* DIM_LEAF: no cut improves on a scan */
+	uint8_t len; /* prefix length of dst/src cuts */
+	uint64_t cost;
+};
 
-/* Group cands into tuples, in order of first appearance (= lowest index,
- * since cands are in list order). */
-static int
-build_tuples(struct acl_list *l, const struct acl_cand *in,
-	     struct acl_scratch *sc)
-{
-	uint32_t nt = 0;
+struct acl_bld {
+	const struct ph_acl_index *ix;
+	struct acl_list *l;
+	const struct acl_cand *in; /* the list's kept cands, list order */
+	uint64_t *ev, *tmp;	   /* scratch words, one per cand */
+	uint32_t placed;	   /* cands laid out in l->cands */
+	uint32_t nodes_cap, slots_cap;
+};
 
-	for (uint32_t i = 0; i < l->n; i++) {
-		uint32_t sig = cand_sig(&in[i], l->level);
-
-		if (sc->sig_tuple[sig] == 0) {
-			struct acl_tuple *tp = &l->tuples[nt];
-
-			/* within a level-2/3 run all cands share the
-			 * masks of the levels above */
-			tp->smask = l->level == 1 ? 0 : in[i].smask;
-			tp->dmask = in[i].dmask;
-			tp->kind = l->level == 3 ? (uint8_t)sig : KIND_NONE;
-			tp->min_idx = in[i].idx;
-			sc->t_count[nt] = 0;
-			sc->sig_tuple[sig] = ++nt;
-		}
-		sc->tuple_of[i] = sc->sig_tuple[sig] - 1;
-		sc->t_count[sc->tuple_of[i]]++;
-	}
-	for (uint32_t i = 0; i < l->n; i++) /* leave the map clean */
-		sc->sig_tuple[cand_sig(&in[i], l->level)] = 0;
-	l->n_tuples = nt;
-	/* table sizes: power of two, at least twice the entries */
-	for (uint32_t t = 0; t < nt; t++) {
-		uint32_t sz = 4;
-
-		while (sz < 2 * sc->t_count[t])
-			sz *= 2;
-		l->tuples[t].slot_off = l->n_slots;
-		l->tuples[t].mask = sz - 1;
-		if (l->n_slots > UINT32_MAX - sz)
-			return -E2BIG;
-		l->n_slots += sz;
-	}
-	return 0;
-}
-
-/* Put each cand's key in its tuple's table; count run lengths. */
+/*
+ * Sort a[0..n) by the upper 32 bits, stably (LSD radix, bytes that are
+ * the same in every word skipped); tmp holds n words.
+ */
 static void
-build_slots(const struct ph_acl_index *ix, struct acl_list *l,
-	    const struct acl_cand *in, struct acl_scratch *sc)
+sort_hi32(uint64_t *a, uint64_t *tmp, uint32_t n)
 {
-	for (uint32_t i = 0; i < l->n; i++) {
-		const struct acl_tuple *tp = &l->tuples[sc->tuple_of[i]];
-		struct acl_slot *tab = l->slots + tp->slot_off;
-		uint32_t s, d, pd, h;
+	uint64_t *src = a, *dst = tmp, *t;
+	uint32_t cnt[256];
 
-		slot_key(&in[i], tp, &s, &d, &pd);
-		for (h = acl_hash(ix, s, d, pd) & tp->mask; tab[h].n != 0;
-		     h = (h + 1) & tp->mask) {
-			if (tab[h].s == s && tab[h].d == d && tab[h].pd == pd)
-				break;
+	if (n < 32) {
+		for (uint32_t i = 1; i < n; i++) {
+			uint64_t v = a[i];
+			uint32_t j = i;
+
+			for (; j > 0 && a[j - 1] >> 32 > v >> 32; j--)
+				a[j] = a[j - 1];
+			a[j] = v;
 		}
-		if (tab[h].n == 0) {
-			tab[h].s = s;
-			tab[h].d = d;
-			tab[h].pd = pd;
-			l->keys++;
-			sc->t_keys[sc->tuple_of[i]]++;
-		}
-		tab[h].n++;
-		sc->slot_of[i] = tp->slot_off + h;
+		return;
 	}
-	/* tuples with a single key are probed by comparison alone */
-	for (uint32_t t = 0; t < l->n_tuples; t++)
-		l->tuples[t].one = NO_ONE;
-	for (uint32_t i = 0; i < l->n; i++) {
-		if (sc->t_keys[sc->tuple_of[i]] == 1)
-			l->tuples[sc->tuple_of[i]].one = sc->slot_of[i];
-	}
-	for (uint32_t t = 0; t < l->n_tuples; t++)
-		sc->t_keys[t] = 0; /* leave the scratch clean */
-}
+	for (unsigned sh = 32; sh < 64; sh += 8) {
+		uint32_t sum = 0;
 
-/* Lay the cands out run by run (counting sort; list order kept). */
-static void
-build_runs(struct acl_list *l, const struct acl_cand *in,
-	   struct acl_scratch *sc)
-{
-	uint32_t pos = 0;
-
-	for (uint32_t i = 0; i < l->n_slots; i++) {
-		l->slots[i].first = pos;
-		pos += l->slots[i].n;
-		l->slots[i].n = 0;
-	}
-	for (uint32_t i = 0; i < l->n; i++) {
-		struct acl_slot *sl = &l->slots[sc->slot_of[i]];
-
-		l->cands[sl->first + sl->n++] = in[i];
-	}
-}
-
-static void
-scratch_free(struct acl_scratch *sc)
-{
-	free(sc->sig_tuple);
-	free(sc->tuple_of);
-	free(sc->slot_of);
-	free(sc->t_count);
-	free(sc->t_keys);
-}
-
-static int scratch_alloc(struct acl_scratch *sc, uint32_t n);
-static int list_compile(const struct ph_acl_index *ix, struct acl_list *l,
-			const struct acl_cand *in, struct acl_scratch *sc);
-
-static int
-scratch_alloc(struct acl_scratch *sc, uint32_t n)
-{
-	sc->sig_tuple = calloc(SIG_SPACE, sizeof(uint32_t));
-	sc->tuple_of = calloc(n, sizeof(uint32_t));
-	sc->slot_of = calloc(n, sizeof(uint32_t));
-	sc->t_count = calloc(n, sizeof(uint32_t));
-	sc->t_keys = calloc(n, sizeof(uint32_t));
-	if (sc->sig_tuple == NULL || sc->tuple_of == NULL ||
-	    sc->slot_of == NULL || sc->t_count == NULL || sc->t_keys == NULL)
-		return -ENOMEM;
-	return 0;
-}
-
-/* Give every long run a sub-index at the next level (up to level 3). */
-static int
-build_subs(const struct ph_acl_index *ix, struct acl_list *l,
-	   struct acl_scratch *sc)
-{
-	uint32_t ns = 0;
-	int err;
-
-	if (l->level >= 3)
-		return 0;
-	for (uint32_t i = 0; i < l->n_slots; i++)
-		ns += l->slots[i].n > RUN_LINEAR;
-	if (ns == 0)
-		return 0;
-	l->subs = calloc(ns, sizeof(*l->subs));
-	if (l->subs == NULL)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < l->n_slots; i++) {
-		struct acl_slot *sl = &l->slots[i];
-		struct acl_list *sub;
-
-		if (sl->n <= RUN_LINEAR)
+		memset(cnt, 0, sizeof(cnt));
+		for (uint32_t i = 0; i < n; i++)
+			cnt[src[i] >> sh & 0xff]++;
+		if (cnt[src[0] >> sh & 0xff] == n)
 			continue;
-		sub = &l->subs[l->n_subs++];
-		sub->n = sl->n;
-		sub->level = l->level + 1;
-		err = list_compile(ix, sub, l->cands + sl->first, sc);
+		for (unsigned d = 0; d < 256; d++) {
+			uint32_t c = cnt[d];
+
+			cnt[d] = sum;
+			sum += c;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			dst[cnt[src[i] >> sh & 0xff]++] = src[i];
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
+}
+
+/*
+ * Score of keying ev[0..m) (key << 32 | prefix length, sorted by key) on
+ * `len` bits, for a node of n rules: the sum of the squared bucket sizes
+ * plus n per rule left to the wildcard, i.e. n times the expected number
+ * of rules still to search for a packet aimed at a random rule.
+ */
+static uint64_t
+cut_score(const uint64_t *ev, uint32_t m, unsigned len, uint32_t n)
+{
+	uint32_t mask = len_mask(len), keyed = 0, run = 0, prev = 0;
+	uint64_t sq = 0;
+
+	for (uint32_t i = 0; i < m; i++) {
+		uint32_t key = (uint32_t)(ev[i] >> 32) & mask;
+
+		if ((ev[i] & 0xff) < len)
+			continue;
+		keyed++;
+		if (run != 0 && key == prev) {
+			run++;
+			continue;
+		}
+		sq += (uint64_t)run * run;
+		run = 1;
+		prev = key;
+	}
+	sq += (uint64_t)run * run;
+	return sq + (uint64_t)(n - keyed) * n;
+}
+
+static void
+cut_consider(struct acl_cut *best, uint8_t dim, unsigned len, uint64_t cost)
+{
+	if (cost < best->cost) {
+		best->dim = dim;
+		best->len = (uint8_t)len;
+		best->cost = cost;
+	}
+}
+
+/* Score dim/L for every prefix length L present above `done` bits. */
+static void
+eval_prefix(struct acl_bld *b, const uint32_t *r, uint32_t n, uint8_t dim,
+	    unsigned done, struct acl_cut *best)
+{
+	uint64_t lens = 0;
+	uint32_t m = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct acl_cand *c = &b->in[r[i]];
+		uint32_t mask = dim == DIM_DST ? c->dmask : c->smask;
+		unsigned pl = prefix_len(mask);
+
+		if (pl <= done)
+			continue;
+		b->ev[m++] =
+			(uint64_t)(dim == DIM_DST ? c->dst : c->src) << 32 | pl;
+		lens |= 1ULL << pl;
+	}
+	if (m == 0)
+		return;
+	sort_hi32(b->ev, b->tmp, m);
+	for (unsigned len = done + 1; len <= 32; len++) {
+		if (lens >> len & 1)
+			cut_consider(best, dim, len,
+				     cut_score(b->ev, m, len, n));
+	}
+}
+
+/* Score the proto or port cut. */
+static void
+eval_key(struct acl_bld *b, const uint32_t *r, uint32_t n, uint8_t dim,
+	 struct acl_cut *best)
+{
+	uint32_t m = 0, key;
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (cand_key(&b->in[r[i]], dim, 32, &key))
+			b->ev[m++] = (uint64_t)key << 32 | 32;
+	}
+	if (m == 0)
+		return;
+	sort_hi32(b->ev, b->tmp, m);
+	cut_consider(best, dim, 32, cut_score(b->ev, m, 32, n));
+}
+
+/* The cheapest cut of rules r[0..n); false if none beats a scan. */
+static bool
+cut_choose(struct acl_bld *b, const uint32_t *r, uint32_t n,
+	   const struct acl_state *st, struct acl_cut *cut)
+{
+	cut->dim = DIM_LEAF;
+	cut->len = 0;
+	cut->cost = (uint64_t)n * n; /* one bucket, or all wildcard */
+	eval_prefix(b, r, n, DIM_DST, st->dst_len, cut);
+	eval_prefix(b, r, n, DIM_SRC, st->src_len, cut);
+	if (!st->port_done)
+		eval_key(b, r, n, DIM_PORT, cut);
+	if (!st->proto_done)
+		eval_key(b, r, n, DIM_PROTO, cut);
+	return cut->dim != DIM_LEAF;
+}
+
+static int
+node_alloc(struct acl_bld *b, uint32_t *ni)
+{
+	struct acl_list *l = b->l;
+
+	if (l->n_nodes == b->nodes_cap) {
+		uint32_t cap = b->nodes_cap ? 2 * b->nodes_cap : 16;
+		struct acl_node *nn;
+
+		if (cap <= b->nodes_cap)
+			return -E2BIG;
+		nn = realloc(l->nodes, (size_t)cap * sizeof(*nn));
+		if (nn == NULL)
+			return -ENOMEM;
+		l->nodes = nn;
+		b->nodes_cap = cap;
+	}
+	*ni = l->n_nodes++;
+	memset(&l->nodes[*ni], 0, sizeof(l->nodes[*ni]));
+	return 0;
+}
+
+/* Reserve sz empty slots; *first is the first. */
+static int
+slots_alloc(struct acl_bld *b, uint32_t sz, uint32_t *first)
+{
+	struct acl_list *l = b->l;
+
+	if (l->n_slots > UINT32_MAX - sz)
+		return -E2BIG;
+	if (l->n_slots + sz > b->slots_cap) {
+		size_t cap = b->slots_cap ? 2 * (size_t)b->slots_cap : 64;
+		struct acl_slot *ns;
+
+		while (cap < (size_t)l->n_slots + sz)
+			cap *= 2;
+		if (cap > UINT32_MAX)
+			cap = UINT32_MAX;
+		ns = realloc(l->slots, cap * sizeof(*ns));
+		if (ns == NULL)
+			return -ENOMEM;
+		l->slots = ns;
+		b->slots_cap = (uint32_t)cap;
+	}
+	*first = l->n_slots;
+	memset(&l->slots[*first], 0, (size_t)sz * sizeof(struct acl_slot));
+	l->n_slots += sz;
+	return 0;
+}
+
+/* Lay rules r[0..n) out as a run of cands; returns its first cand. */
+static uint32_t
+run_place(struct acl_bld *b, const uint32_t *r, uint32_t n)
+{
+	uint32_t first = b->placed;
+
+	for (uint32_t i = 0; i < n; i++)
+		b->l->cands[b->placed++] = b->in[r[i]];
+	return first;
+}
+
+static int node_build(struct acl_bld *b, const uint32_t *r, uint32_t n,
+		      struct acl_state st, uint32_t *out);
+
+/* Put bucket (key -> run or sub-tree) into node ni's table. */
+static void
+slot_put(struct acl_bld *b, uint32_t ni, uint32_t key, uint32_t ref, uint32_t n)
+{
+	const struct acl_node *nd = &b->l->nodes[ni];
+	uint32_t h = acl_hash(b->ix, key, nd->shift);
+	struct acl_slot *sl;
+
+	while ((sl = &b->l->slots[nd->first + h])->n != 0 || sl->ref != 0)
+		h = (h + 1) & nd->count;
+	sl->key = key;
+	sl->ref = ref;
+	sl->n = n;
+	b->l->keys++;
+}
+
+/* The state below a bucket of `cut`. */
+static struct acl_state
+state_below(struct acl_state st, const struct acl_cut *cut)
+{
+	switch (cut->dim) {
+	case DIM_DST:
+		st.dst_len = cut->len;
+		break;
+	case DIM_SRC:
+		st.src_len = cut->len;
+		break;
+	case DIM_PORT: /* the port key holds the protocol */
+		st.port_done = true;
+		st.proto_done = true;
+		break;
+	default:
+		st.proto_done = true;
+		break;
+	}
+	return st;
+}
+
+/* Fill node ni's table from kv[0..nk) (key << 32 | rule, sorted). */
+static int
+cut_buckets(struct acl_bld *b, uint32_t ni, const uint64_t *kv, uint32_t *pos,
+	    uint32_t nk, struct acl_state below)
+{
+	for (uint32_t i = 0; i < nk; i++)
+		pos[i] = (uint32_t)kv[i];
+	for (uint32_t a = 0, e; a < nk; a = e) {
+		uint32_t key = (uint32_t)(kv[a] >> 32), ref;
+		int err;
+
+		for (e = a + 1; e < nk && (uint32_t)(kv[e] >> 32) == key; e++)
+			;
+		if (e - a <= LEAF_MAX) {
+			slot_put(b, ni, key, run_place(b, pos + a, e - a),
+				 e - a);
+			continue;
+		}
+		err = node_build(b, pos + a, e - a, below, &ref);
 		if (err < 0)
 			return err;
-		sl->sub = l->n_subs;
+		slot_put(b, ni, key, ref, 0);
 	}
 	return 0;
 }
 
-/* Compile `in` (l->n cands in list order) at level l->level. */
+/* Make node ni a cut: its table of buckets, and its wildcard child. */
 static int
-list_compile(const struct ph_acl_index *ix, struct acl_list *l,
-	     const struct acl_cand *in, struct acl_scratch *sc)
+cut_make(struct acl_bld *b, uint32_t ni, const uint32_t *r, uint32_t n,
+	 struct acl_state st, const struct acl_cut *cut)
 {
-	struct acl_tuple *shrink;
+	uint64_t *kv = malloc((size_t)n * sizeof(*kv));
+	uint32_t *pos = malloc((size_t)n * sizeof(*pos));
+	uint32_t nk = 0, nw = 0, groups = 0, sz = 2, bits = 1, key, first, w;
+	int err = -ENOMEM;
+
+	if (kv == NULL || pos == NULL)
+		goto out_free;
+	for (uint32_t i = 0; i < n; i++) { /* wildcard rules: pos from n-1 */
+		if (cand_key(&b->in[r[i]], cut->dim, cut->len, &key))
+			kv[nk++] = (uint64_t)key << 32 | r[i];
+		else
+			pos[n - 1 - nw++] = r[i];
+	}
+	sort_hi32(kv, b->tmp, nk);
+	for (uint32_t i = 0; i < nk; i++)
+		groups += i == 0 || kv[i] >> 32 != kv[i - 1] >> 32;
+	for (; sz < 2 * groups; sz *= 2)
+		bits++;
+	err = slots_alloc(b, sz, &first);
+	if (err < 0)
+		goto out_free;
+	b->l->nodes[ni].dim = cut->dim;
+	b->l->nodes[ni].mask = cut->dim == DIM_DST || cut->dim == DIM_SRC
+				       ? len_mask(cut->len)
+				       : UINT32_MAX;
+	b->l->nodes[ni].shift = (uint8_t)(64 - bits);
+	b->l->nodes[ni].first = first;
+	b->l->nodes[ni].count = sz - 1;
+	/* the wildcard rules, back in list order, before pos is reused */
+	for (uint32_t i = 0; i < nw / 2; i++) {
+		uint32_t t = pos[n - 1 - i];
+
+		pos[n - 1 - i] = pos[n - nw + i];
+		pos[n - nw + i] = t;
+	}
+	err = cut_buckets(b, ni, kv, pos, nk, state_below(st, cut));
+	if (err == 0 && nw > 0) {
+		err = node_build(b, pos + n - nw, nw, st, &w);
+		b->l->nodes[ni].wild = w;
+	}
+out_free:
+	free(kv);
+	free(pos);
+	return err;
+}
+
+/* Compile rules r[0..n) (indexes into b->in, ascending) into a node. */
+static int
+node_build(struct acl_bld *b, const uint32_t *r, uint32_t n,
+	   struct acl_state st, uint32_t *out)
+{
+	struct acl_cut cut;
+	uint32_t ni;
 	int err;
 
-	l->tuples = calloc(l->n, sizeof(*l->tuples));
-	l->cands = calloc(l->n, sizeof(*l->cands));
-	if (l->tuples == NULL || l->cands == NULL)
-		return -ENOMEM;
-	err = build_tuples(l, in, sc);
+	err = node_alloc(b, &ni);
 	if (err < 0)
 		return err;
-	shrink = realloc(l->tuples, l->n_tuples * sizeof(*l->tuples));
-	if (shrink != NULL)
-		l->tuples = shrink;
-	l->slots = calloc(l->n_slots, sizeof(*l->slots));
-	if (l->slots == NULL)
-		return -ENOMEM;
-	build_slots(ix, l, in, sc);
-	build_runs(l, in, sc);
-	l->compiled = true;
-	return build_subs(ix, l, sc);
+	*out = ni;
+	b->l->nodes[ni].min_idx = b->in[r[0]].idx;
+	if (n <= LEAF_MAX || !cut_choose(b, r, n, &st, &cut)) {
+		b->l->nodes[ni].dim = DIM_LEAF;
+		b->l->nodes[ni].first = run_place(b, r, n);
+		b->l->nodes[ni].count = n;
+		return 0;
+	}
+	return cut_make(b, ni, r, n, st, &cut);
+}
+
+/* Compile l->n_cands cands `in` (list order) into l's tree. */
+static int
+tree_build(const struct ph_acl_index *ix, struct acl_list *l,
+	   const struct acl_cand *in)
+{
+	struct acl_bld b = { .ix = ix, .l = l, .in = in };
+	struct acl_state st = { 0 };
+	uint32_t n = l->n_cands, *r = malloc((size_t)n * sizeof(*r)), root;
+	int err = -ENOMEM;
+
+	b.ev = malloc((size_t)n * sizeof(*b.ev));
+	b.tmp = malloc((size_t)n * sizeof(*b.tmp));
+	l->cands = malloc((size_t)n * sizeof(*l->cands));
+	if (r == NULL || b.ev == NULL || b.tmp == NULL || l->cands == NULL)
+		goto out_free;
+	for (uint32_t i = 0; i < n; i++)
+		r[i] = i;
+	err = node_build(&b, r, n, st, &root);
+	l->compiled = err == 0;
+out_free:
+	free(r);
+	free(b.ev);
+	free(b.tmp);
+	return err;
 }
 
 static int
@@ -709,9 +888,9 @@ list_build(const struct ph_acl_index *ix, struct acl_list *l,
 	   const struct ph_ace *aces, size_t n, uint32_t base,
 	   uint32_t linear_max)
 {
-	struct acl_scratch sc = { 0 };
 	struct acl_cand *in;
-	int err;
+	uint32_t m = 0;
+	int err = 0;
 
 	if (n > PH_ACL_EXPANDED_MAX)
 		return -E2BIG;
@@ -722,19 +901,17 @@ list_build(const struct ph_acl_index *ix, struct acl_list *l,
 	if (in == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		err = cand_make(&in[i], &aces[i], (int32_t)(base + i));
+		err = cand_make(&in[m], &aces[i], (int32_t)(base + i));
 		if (err < 0)
 			goto out_free;
+		m += err == 0; /* 1: can match nothing, dropped */
 	}
-	if (n < linear_max) {
+	l->n_cands = m;
+	if (n < linear_max || m == 0) {
 		l->cands = in;
 		return 0;
 	}
-	l->level = 1;
-	err = scratch_alloc(&sc, l->n);
-	if (err == 0)
-		err = list_compile(ix, l, in, &sc);
-	scratch_free(&sc);
+	err = tree_build(ix, l, in);
 out_free:
 	free(in);
 	return err;
@@ -743,11 +920,8 @@ out_free:
 static void
 list_free(struct acl_list *l)
 {
-	for (uint32_t i = 0; i < l->n_subs; i++)
-		list_free(&l->subs[i]);
-	free(l->subs);
 	free(l->cands);
-	free(l->tuples);
+	free(l->nodes);
 	free(l->slots);
 }
 
@@ -789,7 +963,7 @@ ph_acl_index_build_opts(const struct ph_policy *pol,
 	if (ix == NULL)
 		goto out_err;
 	ix->k0 = seed_next(&x);
-	ix->k1 = seed_next(&x);
+	ix->k1 = seed_next(&x) | 1;
 	ix->n_acls = (uint32_t)pol->n_acls;
 	ix->lists = calloc(pol->n_acls + 1, sizeof(*ix->lists));
 	if (ix->lists == NULL)
@@ -801,8 +975,8 @@ ph_acl_index_build_opts(const struct ph_policy *pol,
 			e = -EINVAL;
 			goto out_free;
 		}
-		e = list_build(ix, &ix->lists[i], acl_entries(pol, a),
-			       a->count, a->first, o->linear_max);
+		e = list_build(ix, &ix->lists[i], acl_entries(pol, a), a->count,
+			       a->first, o->linear_max);
 		if (e < 0)
 			goto out_free;
 	}
@@ -831,28 +1005,65 @@ ph_acl_index_build(const struct ph_policy *pol, uint64_t seed, int *err)
 
 /* ---- statistics ---- */
 
-static size_t
-list_mem(const struct acl_list *l)
+/* Most tables a lookup can probe from node ni down (wildcard chain and
+ * the deepest bucket of each cut on it). */
+static uint32_t
+node_probes(const struct acl_list *l, uint32_t ni)
 {
-	size_t m = (size_t)l->n * sizeof(struct acl_cand) +
-		   (size_t)l->n_tuples * sizeof(struct acl_tuple) +
-		   (size_t)l->n_slots * sizeof(struct acl_slot) +
-		   (size_t)l->n_subs * sizeof(struct acl_list);
+	uint32_t total = 0;
 
-	for (uint32_t i = 0; i < l->n_subs; i++)
-		m += list_mem(&l->subs[i]);
-	return m;
+	do {
+		const struct acl_node *nd = &l->nodes[ni];
+		uint32_t deepest = 0;
+
+		if (nd->dim == DIM_LEAF)
+			break;
+		for (uint32_t i = 0; i <= nd->count; i++) {
+			const struct acl_slot *sl = &l->slots[nd->first + i];
+			uint32_t p;
+
+			if (sl->n != 0 || sl->ref == 0)
+				continue;
+			p = node_probes(l, sl->ref);
+			if (p > deepest)
+				deepest = p;
+		}
+		total += 1 + deepest;
+		ni = nd->wild;
+	} while (ni != 0);
+	return total;
 }
 
-/* Sub-indexes and their tables, at every level below l. */
 static void
-list_count_subs(const struct acl_list *l, struct ph_acl_stats *st)
+tree_stats(const struct acl_list *l, struct ph_acl_stats *st)
 {
-	st->subs += l->n_subs;
-	for (uint32_t i = 0; i < l->n_subs; i++) {
-		st->sub_tuples += l->subs[i].n_tuples;
-		list_count_subs(&l->subs[i], st);
+	uint32_t cuts = 0;
+
+	for (uint32_t ni = 0; ni < l->n_nodes; ni++) {
+		const struct acl_node *nd = &l->nodes[ni];
+
+		if (nd->dim == DIM_LEAF) {
+			if (nd->count > st->max_run)
+				st->max_run = nd->count;
+			continue;
+		}
+		cuts++;
+		for (uint32_t i = 0; i <= nd->count; i++) {
+			const struct acl_slot *sl = &l->slots[nd->first + i];
+
+			if (sl->n > st->max_run)
+				st->max_run = sl->n;
+			st->subs += sl->n == 0 && sl->ref != 0;
+		}
 	}
+	for (uint32_t ni = 0;; ni = l->nodes[ni].wild) {
+		st->tuples += l->nodes[ni].dim != DIM_LEAF;
+		if (l->nodes[ni].wild == 0)
+			break;
+	}
+	st->sub_tuples = cuts - st->tuples;
+	st->nodes = l->n_nodes;
+	st->max_probes = node_probes(l, 0);
 }
 
 static void
@@ -861,11 +1072,17 @@ list_stats(const struct acl_list *l, struct ph_acl_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->entries = l->n;
 	st->compiled = l->compiled;
-	st->tuples = l->n_tuples;
-	st->keys = l->compiled ? l->keys : l->n;
-	list_count_subs(l, st);
-	st->mem_bytes = l->compiled ? list_mem(l)
-				    : (size_t)l->n * sizeof(struct acl_cand);
+	if (!l->compiled) {
+		st->keys = l->n_cands;
+		st->max_run = l->n_cands;
+		st->mem_bytes = (size_t)l->n_cands * sizeof(struct acl_cand);
+		return;
+	}
+	st->keys = l->keys;
+	st->mem_bytes = (size_t)l->n_cands * sizeof(struct acl_cand) +
+			(size_t)l->n_nodes * sizeof(struct acl_node) +
+			(size_t)l->n_slots * sizeof(struct acl_slot);
+	tree_stats(l, st);
 }
 
 int

@@ -24,23 +24,21 @@
  *    matches a typed icmp entry.
  *
  * Design: small lists (< PH_ACL_LINEAR_MAX entries) are scanned linearly,
- * as PIX does below its TurboACL threshold.  Larger ones become tuple space
- * search in up to three levels: tables by destination prefix length (keyed
- * on the masked destination); under a destination with many entries,
- * tables by source prefix length; under a source with many, tables by key
- * kind (`ip`, a protocol, tcp/udp `eq` port, icmp type).  Each table maps
- * the masked key to the run of entries sharing it, in list order, checked
- * one by one (source ports, ranges, lt/gt/neq).  Tables are searched in
- * order of their lowest entry index and the search stops as soon as the
- * best match so far precedes the next table's lowest index (priority
- * pruning).  The cost follows the variety of entry shapes, not the number
- * of entries: about 40 ns from 1,000 to 100,000 entries on the project's
- * machine; see docs/performance.md.
+ * as PIX does below its TurboACL threshold.  Larger ones become a decision
+ * tree of hash cuts (src/core/acl.c): each node keys ONE field of the
+ * packet (destination or source masked to a prefix length, protocol, or
+ * protocol + destination port / icmp type) into a table of buckets, and
+ * hands the rules that field cannot select to a wildcard child.  A lookup
+ * probes one table per node on its path; the cut at each node is chosen
+ * at build from the rules' shapes, so the path length follows the key
+ * space, not the number of entries: on a realistic outside ACL two probes
+ * and a few rule checks from 100 to 1,000,000 entries (docs/performance.md;
+ * ph_acl_stats.max_probes gives the bound of a built index).
  *
  * Limits (hard; the build fails with -E2BIG): a list holds at most
- * PH_ACL_EXPANDED_MAX compiled entries.  Entries that share both prefixes
- * and the key kind and differ only by port ranges are checked one by one
- * within their run (ranges are not expanded).
+ * PH_ACL_EXPANDED_MAX compiled entries.  Entries that share every key and
+ * differ only by port ranges, source ports or neq/lt/gt are checked one by
+ * one in their leaf (ranges are not expanded; see max_run).
  */
 #ifndef PH_CORE_ACL_H
 #define PH_CORE_ACL_H
@@ -73,10 +71,14 @@ struct ph_acl_key {
 struct ph_acl_stats {
 	uint32_t entries;    /* compiled entries */
 	bool compiled;	     /* hashed (turbo) rather than linear */
-	uint32_t tuples;     /* level-1 tables (destination lengths) */
-	uint32_t subs;	     /* sub-indexes of long runs, all levels */
-	uint32_t sub_tuples; /* tables over all sub-indexes */
-	uint32_t keys;	     /* distinct hash keys (linear: entries) */
+	uint32_t tuples;     /* cuts on the root's wildcard chain: the tables
+			      * every lookup may probe */
+	uint32_t subs;	     /* sub-trees under buckets */
+	uint32_t sub_tuples; /* cuts inside those sub-trees */
+	uint32_t keys;	     /* occupied buckets (linear: entries) */
+	uint32_t nodes;	     /* tree nodes, cuts and leaves */
+	uint32_t max_probes; /* most tables one lookup can probe */
+	uint32_t max_run;    /* longest run of entries checked one by one */
 	size_t mem_bytes;    /* memory of this list's index */
 };
 
