@@ -3,9 +3,10 @@
 # tools/fuzz/corpus/<target>/ from the project's tests:
 #   config  rules/*.conf, tests/config/fail/*.conf, the canonical prints
 #           tests/config/golden/*.out and tests/pcap/common/*.conf
-#   packet, pptp, ctl   tools/fuzz/mkseeds.c (conversations built with
+#   packet, pptp, ctl, acl   tools/fuzz/mkseeds.c (conversations built with
 #           tests/unit/pktbuild.h and pptpbuild.h, run through the
-#           fuzzer's own engine set-up; control request frames)
+#           fuzzer's own engine set-up; control request frames; ACL
+#           rule sets)
 #
 # usage: tools/fuzz/mkcorpus.sh [BUILDDIR]   (default build/fuzz; needs its
 #        libpinhole.a, i.e. run tools/fuzz/run.sh or build it first)
@@ -26,7 +27,7 @@ cc=${CC:-clang}
 	"$top/tools/fuzz/mkseeds.c" "$build/libpinhole.a" -lbsd \
 	-o "$build/mkseeds"
 
-for t in packet pptp ctl config; do
+for t in packet pptp ctl acl config; do
 	rm -rf "${corpus:?}/$t"
 	mkdir -p "$corpus/$t"
 done
@@ -44,6 +45,6 @@ done
 for f in "$top"/tests/pcap/common/*.conf; do
 	cp "$f" "$corpus/config/pcap-$(basename "$f")"
 done
-for t in packet pptp ctl config; do
+for t in packet pptp ctl acl config; do
 	echo "$t: $(find "$corpus/$t" -type f | wc -l) seeds"
 done

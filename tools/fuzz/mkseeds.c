@@ -2,7 +2,7 @@
  * tools/fuzz/mkseeds.c - write the seed corpora of the packet, PPTP and
  * control fuzzers (tools/fuzz/corpus/{packet,pptp,ctl}/).
  *
- * usage: mkseeds OUTDIR     (writes OUTDIR/packet/, pptp/, ctl/)
+ * usage: mkseeds OUTDIR     (writes OUTDIR/packet/, pptp/, ctl/, acl/)
  * With MKSEEDS_VERBOSE=1 it prints each packet's verdict to stderr.
  *
  * Packet seeds are conversations built with tests/unit/pktbuild.h and
@@ -14,7 +14,7 @@
  * replays each seed into the same states.  PPTP seeds are conversations
  * in fuzz_pptp.c's framing (whole, split, byte by byte, retransmitted);
  * control seeds are request frames for every command and response
- * chunk streams.
+ * chunk streams; ACL seeds are pseudo-random rule sets and keys.
  *
  * Built and run by tools/fuzz/mkcorpus.sh; links libpinhole.
  */
@@ -875,6 +875,32 @@ ctl_seeds(void)
 	write_seed("ctl", "rsp-error", b, n);
 }
 
+/* --- ACL seeds (fuzz_acl.c framing): pseudo-random rule sets ---------- */
+
+static void
+acl_seeds(void)
+{
+	static const uint8_t nrules[] = { 1, 8, 16, 17, 40, 100, 128, 128 };
+	uint8_t b[1 + 128 * 10 + 64 * 12];
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	char name[32];
+	size_t i, j, n;
+
+	for (i = 0; i < sizeof(nrules); i++) {
+		n = 1 + (size_t)nrules[i] * 10 + 64 * 12;
+		b[0] = (uint8_t)((nrules[i] - 1) | (i & 1 ? 0x80 : 0));
+		for (j = 1; j < n; j++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			b[j] = (uint8_t)x;
+		}
+		snprintf(name, sizeof(name), "rules-%u%s", nrules[i],
+			 i & 1 ? "-conduits" : "");
+		write_seed("acl", name, b, n);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -889,5 +915,6 @@ main(int argc, char **argv)
 	packet_seeds();
 	pptp_seeds();
 	ctl_seeds();
+	acl_seeds();
 	return 0;
 }

@@ -2,7 +2,7 @@
 # tools/fuzz/run.sh - build the libFuzzer targets and run each one for a
 # bounded time, after replaying its regression corpus.
 #
-# usage: tools/fuzz/run.sh [TARGET...]     (default: packet pptp config ctl)
+# usage: tools/fuzz/run.sh [TARGET...]     (default: packet pptp config ctl acl)
 # env:   PH_FUZZ_SECONDS   seconds of fuzzing per target (default 60;
 #                          0 = only replay the seeds and regressions)
 #        PH_FUZZ_BUILD     build directory (default build/fuzz)
@@ -34,7 +34,7 @@ build=${PH_FUZZ_BUILD:-build/fuzz}
 secs=${PH_FUZZ_SECONDS:-60}
 jobs=${PH_FUZZ_JOBS:-2}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(packet pptp config ctl)
+[ ${#targets[@]} -gt 0 ] || targets=(packet pptp config ctl acl)
 
 export CC=clang
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
