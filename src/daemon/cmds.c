@@ -79,12 +79,22 @@ reload_report(void *arg, int sev, const char *text)
 		ph_ctl_reply_append(r, "\n", 1);
 }
 
+/*
+ * `reload FILE` makes the daemon read FILE with its own privileges and
+ * echo the lines it cannot parse, so it is for uid 0 only; members of
+ * the socket's group may reload the configured file.
+ */
 static int
 h_reload(void *arg, const struct ph_ctl_request *req, struct ph_ctl_reply *r)
 {
 	struct ph_daemon *d = arg;
 	int rc;
 
+	if (req->arg[0] != '\0' && ph_ctl_reply_peer(r)->uid != 0)
+		return ph_ctl_reply_error(r, PH_CTL_E_DENIED,
+					  "ERROR: %% reload FILE is for root "
+					  "only; 'reload' reads %s",
+					  d->cfg->file);
 	rc = pd_reload(d, req->arg[0] ? req->arg : NULL, reload_report, r);
 	if (rc < 0)
 		return ph_ctl_reply_error(r, PH_CTL_E_FAILED,

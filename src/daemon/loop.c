@@ -47,6 +47,7 @@
 #include "daemon/nfq.h"
 
 #define PD_IF_SHUTDOWN (-2)
+#define PD_TICK_SLICES 16 /* engine expiry slices per second, at most */
 #define PD_ETH_P_IP    0x0800
 
 /* ---- interfaces ------------------------------------------------------- */
@@ -284,7 +285,12 @@ on_timer(struct ph_daemon *d)
 		;
 	d->now = pd_now();
 	d->ctr.ticks++;
-	ph_engine_tick(d->eng, d->now);
+	/* each call expires at most tick_budget entries; a burst of
+	 * expiries gets a few slices, never an unbounded pause */
+	for (int i = 0; i < PD_TICK_SLICES; i++)
+		if (ph_engine_tick(d->eng, d->now) <
+		    PH_ENGINE_DEFAULT_TICK_BUDGET)
+			break;
 	pd_release_held(d);
 	deferred_sweep(d);
 	if (d->ctl != NULL) {

@@ -28,7 +28,8 @@
 #   crash      kill -9 leaves the table (fail-closed: nothing passes);
 #              the next start removes the stale table and address
 #   --user     as nobody with CAP_NET_ADMIN only: traffic, show, clean
-#              stop
+#              stop; the socket's --group may clear and reload, but only
+#              root may `reload FILE`
 #   start-up   errors: missing interface and bad rules exit 1 with a
 #              clear message, bad flags exit 2; daemon mode (no -d)
 #              returns once ready and writes the pidfile
@@ -42,7 +43,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/daemon-lib.sh"
 
 ph_require_root || exit 0
-ph_require_cmds ip nft socat timeout python3 cmp || exit 0
+ph_require_cmds ip nft socat timeout python3 cmp ss setpriv || exit 0
 build=$(readlink -f "${1:-${PH_BUILDDIR:-.}}")
 TRAFFIC="python3 $here/daemon-traffic.py"
 LOGS=$build/e2e-logs/daemon
@@ -485,7 +486,11 @@ step_user() {
 		return
 	}
 	cp "$T/r1.conf" "$T/pinhole.conf"
-	phd_start "$T/pinhole.conf" -u nobody || return
+	chmod 644 "$T/pinhole.conf"
+	chmod 711 "$T"
+	mkdir -p -m 755 "$T/pub"
+	PHD_SOCK=$T/pub/ctl.sock PHD_RO=$T/pub/ro.sock
+	phd_start "$T/pinhole.conf" -u nobody -g nogroup || return
 	check "runs as nobody" grep -Eq \
 		"^Uid:[[:space:]]+$(id -u nobody)[[:space:]]" "/proc/$PHD_PID/status"
 	check "keeps CAP_NET_ADMIN only" grep -q \
@@ -493,10 +498,22 @@ step_user() {
 	check "traffic passes" ph_ping cli1 "$PH_SRV"
 	check "show conn works" bash -c \
 		"'$PHD_CTL_BIN' -s '$PHD_SOCK' show conn | grep -q 'in use'"
+	as_nobody "$PHD_CTL_BIN" -s "$PHD_SOCK" clear conn >/dev/null 2>&1
+	check "--group member may clear (full socket)" [ $? = 0 ]
+	as_nobody "$PHD_CTL_BIN" -s "$PHD_SOCK" reload >"$T/reload-nobody.txt" 2>&1
+	check "--group member may reload the configured file" [ $? = 0 ]
+	as_nobody "$PHD_CTL_BIN" -s "$PHD_SOCK" reload "$T/r2.conf" \
+		>"$T/reload-file-nobody.txt" 2>&1
+	check "but not reload FILE (root only, exit 5)" [ $? = 5 ]
 	phd_stop TERM
 	check "clean stop as nobody (table, addresses)" bash -c \
 		"[ '$PHD_RC' = 0 ] && ! ip netns exec '$(ph_ns gw)' nft list table ip pinhole >/dev/null 2>&1 && ! ip netns exec '$(ph_ns gw)' ip -4 -o addr show dev outside | grep -q ' $STATIC1/32 '"
 	rm -f "$PHD_SOCK" "$PHD_RO"
+	PHD_SOCK=$T/ctl.sock PHD_RO=$T/ctl-ro.sock
+}
+
+as_nobody() {
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"
 }
 
 step_errors() {
