@@ -70,8 +70,9 @@
 	  "Response or Query)")                                              \
 	X(PROTO_IN_DENIED, 106010, 3,                                        \
 	  "Deny inbound {proto} src {if0}:{ip0}[/{port0}] dst "              \
-	  "{if1}:{ip1}[/{port1}]",                                           \
-	  "inbound non-TCP/UDP packet refused (e.g. GRE with no call)")      \
+	  "{if1}:{ip1}[/{port1}][ ({suppressed} more suppressed)]",          \
+	  "inbound non-TCP/UDP packet refused (e.g. GRE with no PPTP call, " \
+	  "or from the wrong source: rate-limited per reason)")              \
 	X(NO_XLATE_DENIED, 106011, 3,                                        \
 	  "Deny inbound (No xlate) {proto} src {if0}:{ip0}[/{port0}] dst "   \
 	  "{if1}:{ip1}[/{port1}][ (type {icmp_type}, code {icmp_code})]",    \

@@ -246,6 +246,19 @@ eng_deny_pkt(struct ph_engine *eng, struct eng_pkt *ep, unsigned r,
 	eng_emit(eng, &ev);
 }
 
+/* A rate-limited deny logged with catalog event `id` (e.g. 106010). */
+void
+eng_deny_pkt_as(struct ph_engine *eng, struct eng_pkt *ep, unsigned r,
+		uint32_t id)
+{
+	struct ph_event ev;
+
+	eng_drop(eng, ep, r);
+	if (!deny_event(eng, ep, id, r, &ev))
+		return;
+	eng_emit(eng, &ev);
+}
+
 static const char *const frag_why[EF_MAX] = {
 	[EF_NO_FIRST] = "no admitted first fragment",
 	[EF_OVERLAP] = "overlaps the inspected header",

@@ -24,6 +24,7 @@
 
 #include "core/conn_tcp.h"
 #include "core/engine_int.h"
+#include "core/nat.h"
 
 bool
 eng_to_box(const struct ph_policy *pol, ph_ifidx_t in_if, uint32_t dst)
@@ -340,6 +341,39 @@ flow_inbound(struct ph_engine *eng, struct eng_pkt *ep,
 	commit(eng, ep, k, PH_CF_INBOUND, rule, r->rule, xl);
 }
 
+/*
+ * Is a packet that matched no connection headed inbound: to an address
+ * of the ingress side (a global, a PAT address) rather than out through a
+ * lower-security interface?
+ */
+static bool
+orphan_inbound(const struct ph_engine *eng, const struct eng_pkt *ep)
+{
+	const struct ph_policy *pol = eng->pol;
+	ph_ifidx_t out = ph_route_lookup(pol, ep->p.dst);
+
+	return out >= pol->n_ifaces || out == ep->in_if ||
+	       pol->ifaces[out].security >= pol->ifaces[ep->in_if].security;
+}
+
+/*
+ * An inspector refused an orphan packet.  Inbound, it is what PIX logs as
+ * 106010 "Deny inbound protocol" (GRE of no call, or of a call from the
+ * wrong source); the drop reason keeps the difference in the counters and
+ * `debug pptp`.  Outbound it gets pinhole's 901006 with the inspector's
+ * words.  Both are rate-limited per reason, since a flood of GRE for a
+ * closed call is an expected attack.
+ */
+static void
+orphan_deny(struct ph_engine *eng, struct eng_pkt *ep, unsigned r,
+	    const char *text)
+{
+	if (orphan_inbound(eng, ep))
+		eng_deny_pkt_as(eng, ep, r, PH_EV_PROTO_IN_DENIED);
+	else
+		eng_deny_pkt(eng, ep, r, text[0] ? text : NULL);
+}
+
 /* Does an inspector refuse a packet that matched no connection? */
 static bool
 orphan_refused(struct ph_engine *eng, struct eng_pkt *ep)
@@ -357,7 +391,7 @@ orphan_refused(struct ph_engine *eng, struct eng_pkt *ep)
 		r = ops->orphan(eng, eng->insp_priv[i], &ep->p, ep->in_if, text,
 				sizeof(text));
 		if (r != PH_R_NONE) {
-			eng_deny_pkt(eng, ep, r, text[0] ? text : NULL);
+			orphan_deny(eng, ep, r, text);
 			return true;
 		}
 	}

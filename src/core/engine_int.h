@@ -224,6 +224,8 @@ void eng_deny_tcp(struct ph_engine *eng, struct eng_pkt *ep, unsigned r);
  * words), rate-limited per reason. */
 void eng_deny_pkt(struct ph_engine *eng, struct eng_pkt *ep, unsigned r,
 		  const char *text);
+void eng_deny_pkt_as(struct ph_engine *eng, struct eng_pkt *ep, unsigned r,
+		     uint32_t id);
 /* Why a fragment is refused (901007). */
 enum eng_frag_why {
 	EF_NO_FIRST = 1, /* later fragment, no admitted first fragment */

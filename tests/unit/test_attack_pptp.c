@@ -401,15 +401,12 @@ START_TEST(test_gre_wrong_source)
 	struct client a = { A(10, 48, 66, 106), 4644, 0, 1001, 5001 };
 	uint16_t xl = call_up(h, &a, 0x9001, 1);
 	uint32_t before = ctr(h).conns_in_use;
-	char want[200];
 
 	ck_assert_int_eq(eh_gre(h, "outside", M, G, xl, 2), PH_VERDICT_DROP);
 	ck_assert_uint_eq(h->out.reason, PH_R_GRE_WRONG_SRC);
-	snprintf(want, sizeof(want),
-		 "Deny protocol 47 (GRE call ID %u of another peer) src "
-		 "outside:203.0.113.66 dst outside:192.168.201.1",
-		 xl);
-	eh_expect(h, want);
+	/* inbound: PIX's 106010; the reason counter tells which check */
+	eh_expect(h, "Deny inbound protocol 47 src outside:203.0.113.66 dst "
+		     "outside:192.168.201.1");
 	/* from another inside host, with the server's call ID */
 	ck_assert_int_eq(eh_gre(h, "inside", A(10, 48, 66, 107), S, 0x9001, 3),
 			 PH_VERDICT_DROP);
@@ -433,7 +430,6 @@ START_TEST(test_gre_flood_closed_call)
 	struct client a = { A(10, 48, 66, 106), 4644, 0, 1001, 5001 };
 	uint16_t xl = call_up(h, &a, 0x9001, 1);
 	uint8_t m[PPTPB_MAX];
-	char want[200];
 	uint32_t before;
 	size_t n;
 
@@ -449,21 +445,14 @@ START_TEST(test_gre_flood_closed_call)
 				 PH_VERDICT_DROP);
 		ck_assert_uint_eq(h->out.reason, PH_R_GRE_NO_CALL);
 	}
-	snprintf(want, sizeof(want),
-		 "Deny protocol 47 (no PPTP call with GRE call ID %u) src "
-		 "outside:192.168.201.25 dst outside:192.168.201.1",
-		 xl);
-	eh_expect(h, want);
+	eh_expect(h, "Deny inbound protocol 47 src outside:192.168.201.25 dst "
+		     "outside:192.168.201.1");
 	eh_expect_none(h);
 	ck_assert_uint_eq(ctr(h).drops[PH_R_GRE_NO_CALL], 1000);
 	ck_assert_uint_eq(ctr(h).conns_in_use, before);
 	ck_assert_int_eq(eh_gre(h, "outside", S, G, xl, 4), PH_VERDICT_DROP);
-	snprintf(want, sizeof(want),
-		 "Deny protocol 47 (no PPTP call with GRE call ID %u) src "
-		 "outside:192.168.201.25 dst outside:192.168.201.1 (999 "
-		 "more suppressed)",
-		 xl);
-	eh_expect(h, want);
+	eh_expect(h, "Deny inbound protocol 47 src outside:192.168.201.25 dst "
+		     "outside:192.168.201.1 (999 more suppressed)");
 	eh_check_counters(h);
 	eh_free(h);
 }

@@ -162,8 +162,8 @@ START_TEST(test_two_clients_same_call_id)
 	ck_assert_int_eq(eh_gre(h, "outside", S, G, 0x7777, 4),
 			 PH_VERDICT_DROP);
 	ck_assert_uint_eq(h->out.reason, PH_R_GRE_NO_CALL);
-	eh_expect(h, "Deny protocol 47 (no PPTP call with GRE call ID 30583) "
-		     "src outside:192.168.201.25 dst outside:192.168.201.1");
+	eh_expect(h, "Deny inbound protocol 47 src outside:192.168.201.25 "
+		     "dst outside:192.168.201.1");
 	eh_expect_none(h);
 	/* client a resets its control connection: its call's GRE goes */
 	eh_tcp_seq(h, "inside", a.addr, a.port, S, 1723, PH_TCP_RST, a.cseq, 0,
