@@ -330,9 +330,8 @@ pd_nft_apply(struct ph_daemon *d, const struct pd_iface *ifs, size_t n)
 	return rc;
 }
 
-/* The policy's `ip address` of each interface should be on the host. */
-static void
-check_iface_addrs(struct ph_daemon *d)
+void
+pd_check_iface_addrs(struct ph_daemon *d)
 {
 	for (size_t i = 0; i < d->n_ifs; i++) {
 		const struct ph_iface *f = &d->pol->ifaces[i];
@@ -431,7 +430,7 @@ setup_addrs(struct ph_daemon *d, char *err, size_t errlen)
 		ph_logsink_msg(d->log, LOG_INFO,
 			       "%zu global/static address(es) needed, %d added",
 			       d->n_addrs, rc);
-	check_iface_addrs(d);
+	pd_check_iface_addrs(d);
 	return 0;
 }
 

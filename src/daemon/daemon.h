@@ -176,6 +176,10 @@ int pd_addrs_of(const struct ph_policy *pol, const struct pd_iface *ifs,
 		size_t n_ifs, struct ph_netdev_addr *out, size_t max, char *err,
 		size_t errlen);
 
+/** Warn about each interface whose policy `ip address` is not on the
+ * host (interface PAT and traffic to the gateway need it). */
+void pd_check_iface_addrs(struct ph_daemon *d);
+
 /** Apply the nft table for ifs[] (the managed ones).  0 or -errno. */
 int pd_nft_apply(struct ph_daemon *d, const struct pd_iface *ifs, size_t n);
 

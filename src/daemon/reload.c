@@ -209,6 +209,7 @@ reload_commit(struct reload_ctx *r)
 	d->n_addrs = r->n_addrs;
 	ph_logsink_configure(d->log, d->pol);
 	ph_policy_free(old);
+	pd_check_iface_addrs(d);
 	return 0;
 }
 
