@@ -3,7 +3,9 @@
  *
  *  - snippet defaults: with no interface named at all, the PIX factory
  *    interfaces `nameif ethernet0 outside security0` and `nameif ethernet1
- *    inside security100` are assumed;
+ *    inside security100` are assumed, each unless the file declares its
+ *    hardware id itself (an ASA `interface ethernet1` block with no
+ *    nameif): that interface stays unnamed, as written;
  *  - interface indexes (nameif order) and Linux names (-i HWID=IFNAME, else
  *    the hardware id itself);
  *  - every interface and access-list reference resolves (errors), access
@@ -35,9 +37,17 @@ add_default_ifaces(struct cfg_parser *p)
 		if (src->ifaces[i].name)
 			return;
 	for (size_t i = 0; i < 2; i++) {
-		struct cfg_iface *ni = vec_grow(src->ifaces, &src->cap_ifaces,
-						src->n_ifaces, sizeof(*ni));
+		struct cfg_iface *ni;
+		bool declared = false;
 
+		for (size_t k = 0; k < src->n_ifaces; k++)
+			if (src->ifaces[k].hwid != NULL &&
+			    strcasecmp(src->ifaces[k].hwid, defs[i].hw) == 0)
+				declared = true;
+		if (declared)
+			continue; /* a second one would not print back */
+		ni = vec_grow(src->ifaces, &src->cap_ifaces, src->n_ifaces,
+			      sizeof(*ni));
 		if (ni == NULL) {
 			p->oom = true;
 			return;
