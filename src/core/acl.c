@@ -7,7 +7,7 @@
  * index); entries that can match nothing (`lt 0`, ports on `ip`) are
  * dropped.  A list shorter than the linear threshold is scanned in order.
  * A longer one becomes a tree of nodes; a node holding few rules is a leaf
- * (its run of cands, in list order, checked one by one).  Any other node is
+ * (its run of rules, in list order, checked one by one).  Any other node is
  * a cut on ONE key:
  *
  *   dst/L    the destination masked to L bits, selecting the rules whose
@@ -17,21 +17,26 @@
  *   port     tcp/udp with the destination port (`eq`), or icmp with the
  *            type, selecting the rules with that exact condition.
  *
- * The cut is an open-addressing table (seeded multiply-shift hash) from the
- * key to its bucket: the rules sharing it, as a run of cands or, if many, a
- * sub-tree.  The rules the key cannot select (a shorter prefix, `ip`,
- * ranges) form the node's wildcard child, compiled the same way.  A lookup
- * computes the packet's four key words once, then at each node probes ONE
- * table, searches the bucket, and continues into the wildcard child unless
- * its lowest entry index already comes after the best match (priority
- * pruning).  Buckets hold the rules in list order, and each rule sits in
- * exactly one leaf, so first match is exact and nothing is copied.
+ * The cut is an open-addressing table (seeded multiply-shift hash, at
+ * most a quarter full) holding, for each key, either its rules themselves,
+ * one 32-byte slot each (a few rules: a hit reads the line it probes), or
+ * the root of a sub-tree (many rules).  The rules the key cannot select (a
+ * shorter prefix, `ip`, ranges) form the node's wildcard child, compiled
+ * the same way.  A lookup computes the packet's four key words once, then
+ * at each node probes ONE table, walks from the hash to the first empty
+ * slot (a rule there either carries the packet's key or cannot match it,
+ * and the rules of a key lie in list order along the walk), and continues
+ * into the wildcard child unless its lowest entry index already comes
+ * after the best match (priority pruning).  Each rule sits in exactly one
+ * place, so first match is exact and nothing is copied.
  *
  * Choosing the cut: every candidate (dst/L and src/L for each prefix length
  * present, proto, port) is scored by the expected size of what remains to
  * search for a packet aimed at a random rule of the node, sum(bucket^2)/n +
- * |wildcard|; the cheapest wins, and a node that no cut improves stays a
- * leaf.  On a realistic outside ACL (hosts and subnets, `eq` ports, some
+ * |wildcard|; the cheapest wins.  The built sub-tree's expected cost
+ * (COST_PROBE per table, COST_RULE per rule checked) is then compared with
+ * a scan of the node's rules, and a cut that does not pay is undone.  On a
+ * realistic outside ACL (hosts and subnets, `eq` ports, some
  * ranges) that is dst/16 at the root, whose buckets hold one or two rules,
  * and a port cut under it for the `any` destinations: two probes and a few
  * rule checks at any size from 100 to 1,000,000 entries.  Each cut consumes
@@ -54,6 +59,7 @@
 #include "core/acl.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +71,9 @@
 #define CAND_TYPED    0x08 /* icmp with a type */
 #define CAND_ANYPROTO 0x10 /* `ip`: every protocol */
 
+/* What a table slot holds: `kind`, the last byte of both layouts. */
+enum { SLOT_EMPTY, SLOT_RULE, SLOT_SUB };
+
 /* One compiled entry, compact (32 bytes: two per cache line). */
 struct acl_cand {
 	uint32_t src, smask, dst, dmask;
@@ -73,40 +82,56 @@ struct acl_cand {
 	uint8_t proto; /* unless CAND_ANYPROTO */
 	uint8_t icmp;  /* if CAND_TYPED */
 	uint8_t flags;
-	uint8_t pad;
+	uint8_t kind; /* SLOT_RULE */
 };
 
 /* What a node keys on: indexes into struct acl_pkt's words. */
 enum { DIM_DST, DIM_SRC, DIM_PROTO, DIM_PORT, DIM_N, DIM_LEAF = DIM_N };
 
 struct acl_node {
-	uint8_t dim;	 /* DIM_* */
-	uint8_t shift;	 /* hash: 64 - log2(table slots) */
-	int32_t min_idx; /* lowest entry index under this node */
 	uint32_t mask;	 /* key mask: a prefix, or all ones */
-	uint32_t first;	 /* cut: first slot; leaf: first cand */
+	uint32_t first;	 /* cut: first slot of its table; leaf: of its run */
 	uint32_t count;	 /* cut: slots - 1; leaf: run length */
 	uint32_t wild;	 /* node of the rules the key cannot select; 0 none */
+	int32_t min_idx; /* lowest entry index under this node */
+	uint8_t dim;	 /* DIM_* */
+	uint8_t shift;	 /* hash: 64 - log2(table slots) */
 };
 
-/* A bucket: n > 0: run of n cands from ref; n == 0: sub-tree at node ref
- * (never 0, the root); n == 0 and ref == 0: empty. */
-struct acl_slot {
+/* A bucket too big to hold inline: the root of its sub-tree, copied into
+ * the slot so that descending costs no extra memory access. */
+struct acl_sub {
 	uint32_t key;
-	uint32_t ref;
-	uint32_t n;
+	struct acl_node nd;
+	uint8_t pad[3];
+	uint8_t kind; /* SLOT_SUB */
 };
+
+/*
+ * A table slot, or an entry of a run: a rule (each rule of a small bucket
+ * has its own slot, so a hit reads one cache line), or a sub-tree.
+ */
+union acl_slot {
+	struct acl_cand c;
+	struct acl_sub s;
+};
+
+_Static_assert(sizeof(union acl_slot) == 32, "two slots per cache line");
+_Static_assert(offsetof(struct acl_cand, kind) ==
+		       offsetof(struct acl_sub, kind),
+	       "kind at the same place in both layouts");
 
 struct acl_list {
 	uint32_t n;	  /* entries of the list */
 	uint32_t n_cands; /* kept (entries that can match) */
 	bool compiled;
-	struct acl_cand *cands; /* linear: list order; compiled: by leaf */
+	union acl_slot *slots; /* linear: the kept rules in list order;
+				 * compiled: tables and leaf runs */
+	uint32_t n_slots;
 	struct acl_node *nodes; /* root first */
 	uint32_t n_nodes;
-	struct acl_slot *slots;
-	uint32_t n_slots;
-	uint32_t keys; /* occupied slots */
+	uint32_t keys;	  /* distinct keys over all tables */
+	uint32_t max_run; /* largest inline bucket or leaf */
 };
 
 struct ph_acl_index {
@@ -263,6 +288,7 @@ cand_make(struct acl_cand *c, const struct ph_ace *e, int32_t idx)
 	c->dmask = e->dst.mask;
 	c->dst = e->dst.addr & e->dst.mask;
 	c->idx = idx;
+	c->kind = SLOT_RULE;
 	if (e->proto == PH_PROTO_ANY)
 		c->flags |= CAND_ANYPROTO;
 	else
@@ -389,60 +415,71 @@ acl_hash(const struct ph_acl_index *ix, uint32_t key, unsigned shift)
 
 /* Scan a run (list order) for a match before `best`. */
 static inline int32_t
-run_scan(const struct acl_cand *c, uint32_t n, const struct ph_acl_key *k,
+run_scan(const union acl_slot *s, uint32_t n, const struct ph_acl_key *k,
 	 int32_t best)
 {
-	for (uint32_t j = 0; j < n && c[j].idx < best; j++) {
-		if (cand_match(&c[j], k))
-			return c[j].idx;
+	for (uint32_t j = 0; j < n && s[j].c.idx < best; j++) {
+		if (cand_match(&s[j].c, k))
+			return s[j].c.idx;
 	}
 	return best;
 }
 
-/* The bucket of `key` in a cut's table, or NULL. */
-static inline const struct acl_slot *
-slot_find(const struct ph_acl_index *ix, const struct acl_list *l,
-	  const struct acl_node *nd, uint32_t key)
+static int32_t node_search(const struct ph_acl_index *ix,
+			   const struct acl_list *l, const struct acl_node *nd,
+			   const struct acl_pkt *p, int32_t best);
+
+/*
+ * First match in a cut's table before `best`.  The probe walks the slots
+ * from the key's hash to the first empty one.  A rule slot there either
+ * belongs to the packet's key or cannot match it (its key is part of what
+ * it matches), and the rules of one key sit in list order along the walk
+ * (each was put in the first empty slot after the previous one), so the
+ * first rule that matches is the first match.  A sub-tree slot is the
+ * key's only slot.
+ */
+static int32_t
+table_search(const struct ph_acl_index *ix, const struct acl_list *l,
+	     const struct acl_node *nd, const struct acl_pkt *p, int32_t best)
 {
+	uint32_t key = p->w[nd->dim] & nd->mask;
 	uint32_t h = acl_hash(ix, key, nd->shift);
 
-	for (;;) {
-		const struct acl_slot *sl = &l->slots[nd->first + h];
+	for (;; h = (h + 1) & nd->count) {
+		const union acl_slot *sl = &l->slots[nd->first + h];
 
-		if ((sl->n | sl->ref) == 0)
-			return NULL;
-		if (sl->key == key)
-			return sl;
-		h = (h + 1) & nd->count;
+		if (sl->c.kind == SLOT_RULE) {
+			if (sl->c.idx < best && cand_match(&sl->c, p->k))
+				return sl->c.idx;
+		} else if (sl->c.kind == SLOT_SUB) {
+			if (sl->s.key == key)
+				return node_search(ix, l, &sl->s.nd, p, best);
+		} else {
+			return best;
+		}
 	}
 }
 
 /*
- * First match under node `ni` before `best` (NO_MATCH: none yet).  The
- * bucket is searched first, then the wildcard chain, iteratively; only
- * sub-trees under buckets recurse (bounded by the key space).
+ * First match under node nd before `best` (NO_MATCH: none yet): its
+ * table, then the wildcard chain, unless the next node's lowest index
+ * already comes after the best match.
  */
 static int32_t
 node_search(const struct ph_acl_index *ix, const struct acl_list *l,
-	    uint32_t ni, const struct acl_pkt *p, int32_t best)
+	    const struct acl_node *nd, const struct acl_pkt *p, int32_t best)
 {
-	do {
-		const struct acl_node *nd = &l->nodes[ni];
-		const struct acl_slot *sl;
-
+	for (;;) {
 		if (nd->min_idx >= best)
-			break;
+			return best;
 		if (nd->dim == DIM_LEAF)
-			return run_scan(l->cands + nd->first, nd->count, p->k,
+			return run_scan(l->slots + nd->first, nd->count, p->k,
 					best);
-		sl = slot_find(ix, l, nd, p->w[nd->dim] & nd->mask);
-		if (sl != NULL && sl->n != 0)
-			best = run_scan(l->cands + sl->ref, sl->n, p->k, best);
-		else if (sl != NULL)
-			best = node_search(ix, l, sl->ref, p, best);
-		ni = nd->wild;
-	} while (ni != 0);
-	return best;
+		best = table_search(ix, l, nd, p, best);
+		if (nd->wild == 0)
+			return best;
+		nd = &l->nodes[nd->wild];
+	}
 }
 
 static int32_t
@@ -452,11 +489,11 @@ list_lookup(const struct ph_acl_index *ix, const struct acl_list *l,
 	struct acl_pkt p;
 	int32_t r;
 
-	if (!l->compiled)
-		r = run_scan(l->cands, l->n_cands, k, NO_MATCH);
-	else {
+	if (!l->compiled) {
+		r = run_scan(l->slots, l->n_cands, k, NO_MATCH);
+	} else {
 		pkt_make(&p, k);
-		r = node_search(ix, l, 0, &p, NO_MATCH);
+		r = node_search(ix, l, &l->nodes[0], &p, NO_MATCH);
 	}
 	return r == NO_MATCH ? -1 : r;
 }
@@ -480,10 +517,13 @@ ph_acl_lookup_conduit(const struct ph_acl_index *ix, const struct ph_acl_key *k)
 
 /* ---- build ---- */
 
-/* Nodes of at most this many rules are leaves, scanned in order. */
-#ifndef LEAF_MAX
+/* Nodes (and buckets) of at most this many rules are scanned in order. */
 #define LEAF_MAX 4
-#endif
+/* Tables are at most a quarter full: short walks from the hash. */
+#define LOADF 4
+/* The build's cost model, in about ns on the project's machine. */
+#define COST_PROBE 3.0
+#define COST_RULE  1.0
 
 /* What the path to a node has keyed already. */
 struct acl_state {
@@ -501,9 +541,8 @@ struct acl_cut {
 struct acl_bld {
 	const struct ph_acl_index *ix;
 	struct acl_list *l;
-	const struct acl_cand *in; /* the list's kept cands, list order */
-	uint64_t *ev, *tmp;	   /* scratch words, one per cand */
-	uint32_t placed;	   /* cands laid out in l->cands */
+	const union acl_slot *in; /* the list's kept rules, list order */
+	uint64_t *ev, *tmp;	  /* scratch words, one per rule */
 	uint32_t nodes_cap, slots_cap;
 };
 
@@ -601,7 +640,7 @@ eval_prefix(struct acl_bld *b, const uint32_t *r, uint32_t n, uint8_t dim,
 	uint32_t m = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
-		const struct acl_cand *c = &b->in[r[i]];
+		const struct acl_cand *c = &b->in[r[i]].c;
 		uint32_t mask = dim == DIM_DST ? c->dmask : c->smask;
 		unsigned pl = prefix_len(mask);
 
@@ -629,7 +668,7 @@ eval_key(struct acl_bld *b, const uint32_t *r, uint32_t n, uint8_t dim,
 	uint32_t m = 0, key;
 
 	for (uint32_t i = 0; i < n; i++) {
-		if (cand_key(&b->in[r[i]], dim, 32, &key))
+		if (cand_key(&b->in[r[i]].c, dim, 32, &key))
 			b->ev[m++] = (uint64_t)key << 32 | 32;
 	}
 	if (m == 0)
@@ -687,7 +726,7 @@ slots_alloc(struct acl_bld *b, uint32_t sz, uint32_t *first)
 		return -E2BIG;
 	if (l->n_slots + sz > b->slots_cap) {
 		size_t cap = b->slots_cap ? 2 * (size_t)b->slots_cap : 64;
-		struct acl_slot *ns;
+		union acl_slot *ns;
 
 		while (cap < (size_t)l->n_slots + sz)
 			cap *= 2;
@@ -700,39 +739,24 @@ slots_alloc(struct acl_bld *b, uint32_t sz, uint32_t *first)
 		b->slots_cap = (uint32_t)cap;
 	}
 	*first = l->n_slots;
-	memset(&l->slots[*first], 0, (size_t)sz * sizeof(struct acl_slot));
+	memset(&l->slots[*first], 0, (size_t)sz * sizeof(union acl_slot));
 	l->n_slots += sz;
 	return 0;
 }
 
-/* Lay rules r[0..n) out as a run of cands; returns its first cand. */
-static uint32_t
-run_place(struct acl_bld *b, const uint32_t *r, uint32_t n)
-{
-	uint32_t first = b->placed;
-
-	for (uint32_t i = 0; i < n; i++)
-		b->l->cands[b->placed++] = b->in[r[i]];
-	return first;
-}
-
 static int node_build(struct acl_bld *b, const uint32_t *r, uint32_t n,
-		      struct acl_state st, uint32_t *out);
+		      struct acl_state st, uint32_t *out, double *cost);
 
-/* Put bucket (key -> run or sub-tree) into node ni's table. */
-static void
-slot_put(struct acl_bld *b, uint32_t ni, uint32_t key, uint32_t ref, uint32_t n)
+/* The first empty slot of node ni's table on the walk from key's hash. */
+static union acl_slot *
+slot_free(struct acl_bld *b, uint32_t ni, uint32_t key)
 {
 	const struct acl_node *nd = &b->l->nodes[ni];
 	uint32_t h = acl_hash(b->ix, key, nd->shift);
-	struct acl_slot *sl;
 
-	while ((sl = &b->l->slots[nd->first + h])->n != 0 || sl->ref != 0)
+	while (b->l->slots[nd->first + h].c.kind != SLOT_EMPTY)
 		h = (h + 1) & nd->count;
-	sl->key = key;
-	sl->ref = ref;
-	sl->n = n;
-	b->l->keys++;
+	return &b->l->slots[nd->first + h];
 }
 
 /* The state below a bucket of `cut`. */
@@ -757,125 +781,212 @@ state_below(struct acl_state st, const struct acl_cut *cut)
 	return st;
 }
 
-/* Fill node ni's table from kv[0..nk) (key << 32 | rule, sorted). */
+/* Put one bucket (key, rules pos[0..n)) into node ni's table: its rules
+ * in list order, or the sub-tree they compile to. */
 static int
-cut_buckets(struct acl_bld *b, uint32_t ni, const uint64_t *kv, uint32_t *pos,
-	    uint32_t nk, struct acl_state below)
+bucket_put(struct acl_bld *b, uint32_t ni, uint32_t key, const uint32_t *pos,
+	   uint32_t n, struct acl_state below, double *cost)
 {
-	for (uint32_t i = 0; i < nk; i++)
-		pos[i] = (uint32_t)kv[i];
-	for (uint32_t a = 0, e; a < nk; a = e) {
-		uint32_t key = (uint32_t)(kv[a] >> 32), ref;
-		int err;
+	union acl_slot *sl;
+	uint32_t ci;
+	int err;
 
-		for (e = a + 1; e < nk && (uint32_t)(kv[e] >> 32) == key; e++)
-			;
-		if (e - a <= LEAF_MAX) {
-			slot_put(b, ni, key, run_place(b, pos + a, e - a),
-				 e - a);
-			continue;
-		}
-		err = node_build(b, pos + a, e - a, below, &ref);
-		if (err < 0)
-			return err;
-		slot_put(b, ni, key, ref, 0);
+	b->l->keys++;
+	if (n <= LEAF_MAX) {
+		for (uint32_t i = 0; i < n; i++)
+			*slot_free(b, ni, key) = b->in[pos[i]];
+		if (n > b->l->max_run)
+			b->l->max_run = n;
+		*cost = n * COST_RULE;
+		return 0;
 	}
+	err = node_build(b, pos, n, below, &ci, cost);
+	if (err < 0)
+		return err;
+	sl = slot_free(b, ni, key);
+	sl->s.key = key;
+	sl->s.nd = b->l->nodes[ci];
+	sl->s.kind = SLOT_SUB;
 	return 0;
 }
 
-/* Make node ni a cut: its table of buckets, and its wildcard child. */
+/* Size node ni's table for the buckets of kv[0..nk) (key << 32 | rule,
+ * sorted): a slot per rule of a small bucket, one per sub-tree, at most
+ * half full. */
+static int
+table_alloc(struct acl_bld *b, uint32_t ni, const uint64_t *kv, uint32_t nk)
+{
+	uint32_t used = 0, sz = 2, bits = 1, first;
+	int err;
+
+	for (uint32_t a = 0, e; a < nk; a = e) {
+		for (e = a + 1; e < nk && kv[e] >> 32 == kv[a] >> 32; e++)
+			;
+		used += e - a <= LEAF_MAX ? e - a : 1;
+	}
+	for (; sz < LOADF * used; sz *= 2)
+		bits++;
+	err = slots_alloc(b, sz, &first);
+	if (err < 0)
+		return err;
+	b->l->nodes[ni].shift = (uint8_t)(64 - bits);
+	b->l->nodes[ni].first = first;
+	b->l->nodes[ni].count = sz - 1;
+	return 0;
+}
+
+/* Fill node ni's table from kv[0..nk); pos receives the rule numbers.
+ * *cost: the sum over buckets of their size times their cost. */
+static int
+cut_buckets(struct acl_bld *b, uint32_t ni, const uint64_t *kv, uint32_t *pos,
+	    uint32_t nk, struct acl_state below, double *cost)
+{
+	int err = table_alloc(b, ni, kv, nk);
+
+	*cost = 0;
+	for (uint32_t i = 0; i < nk; i++)
+		pos[i] = (uint32_t)kv[i];
+	for (uint32_t a = 0, e; a < nk && err == 0; a = e) {
+		uint32_t key = (uint32_t)(kv[a] >> 32);
+		double c = 0;
+
+		for (e = a + 1; e < nk && (uint32_t)(kv[e] >> 32) == key; e++)
+			;
+		err = bucket_put(b, ni, key, pos + a, e - a, below, &c);
+		*cost += (e - a) * c;
+	}
+	return err;
+}
+
+/*
+ * Make node ni a cut: its table of buckets, and its wildcard child.
+ * *cost: the expected cost of a lookup aimed at one of its rules, see
+ * node_build().
+ */
 static int
 cut_make(struct acl_bld *b, uint32_t ni, const uint32_t *r, uint32_t n,
-	 struct acl_state st, const struct acl_cut *cut)
+	 struct acl_state st, const struct acl_cut *cut, double *cost)
 {
 	uint64_t *kv = malloc((size_t)n * sizeof(*kv));
 	uint32_t *pos = malloc((size_t)n * sizeof(*pos));
-	uint32_t nk = 0, nw = 0, groups = 0, sz = 2, bits = 1, key, first, w;
+	uint32_t nk = 0, nw = 0, key, w;
+	double cb = 0, cw = 0;
 	int err = -ENOMEM;
 
 	if (kv == NULL || pos == NULL)
 		goto out_free;
 	for (uint32_t i = 0; i < n; i++) { /* wildcard rules: pos from n-1 */
-		if (cand_key(&b->in[r[i]], cut->dim, cut->len, &key))
+		if (cand_key(&b->in[r[i]].c, cut->dim, cut->len, &key))
 			kv[nk++] = (uint64_t)key << 32 | r[i];
 		else
 			pos[n - 1 - nw++] = r[i];
 	}
-	sort_hi32(kv, b->tmp, nk);
-	for (uint32_t i = 0; i < nk; i++)
-		groups += i == 0 || kv[i] >> 32 != kv[i - 1] >> 32;
-	for (; sz < 2 * groups; sz *= 2)
-		bits++;
-	err = slots_alloc(b, sz, &first);
-	if (err < 0)
-		goto out_free;
-	b->l->nodes[ni].dim = cut->dim;
-	b->l->nodes[ni].mask = cut->dim == DIM_DST || cut->dim == DIM_SRC
-				       ? len_mask(cut->len)
-				       : UINT32_MAX;
-	b->l->nodes[ni].shift = (uint8_t)(64 - bits);
-	b->l->nodes[ni].first = first;
-	b->l->nodes[ni].count = sz - 1;
-	/* the wildcard rules, back in list order, before pos is reused */
+	/* the wildcard rules back in list order, before pos is reused */
 	for (uint32_t i = 0; i < nw / 2; i++) {
 		uint32_t t = pos[n - 1 - i];
 
 		pos[n - 1 - i] = pos[n - nw + i];
 		pos[n - nw + i] = t;
 	}
-	err = cut_buckets(b, ni, kv, pos, nk, state_below(st, cut));
+	sort_hi32(kv, b->tmp, nk);
+	b->l->nodes[ni].dim = cut->dim;
+	b->l->nodes[ni].mask = cut->dim == DIM_DST || cut->dim == DIM_SRC
+				       ? len_mask(cut->len)
+				       : UINT32_MAX;
+	err = cut_buckets(b, ni, kv, pos, nk, state_below(st, cut), &cb);
 	if (err == 0 && nw > 0) {
-		err = node_build(b, pos + n - nw, nw, st, &w);
+		err = node_build(b, pos + n - nw, nw, st, &w, &cw);
 		b->l->nodes[ni].wild = w;
 	}
+	*cost = COST_PROBE + cb / n + cw;
 out_free:
 	free(kv);
 	free(pos);
 	return err;
 }
 
-/* Compile rules r[0..n) (indexes into b->in, ascending) into a node. */
+/*
+ * Compile rules r[0..n) (indexes into b->in, ascending) into a node, a
+ * cut if one is cheaper than scanning them.  *cost estimates what a
+ * lookup aimed at one of the rules pays there: COST_RULE per rule it
+ * checks, COST_PROBE per table; a cut costs its probe, the bucket of the
+ * rule (weighted by size) and its wildcard child, which every lookup
+ * visits.  A cut no cheaper than the scan is undone: everything is
+ * appended, so undoing is truncating.
+ */
 static int
 node_build(struct acl_bld *b, const uint32_t *r, uint32_t n,
-	   struct acl_state st, uint32_t *out)
+	   struct acl_state st, uint32_t *out, double *cost)
 {
+	struct acl_list *l = b->l;
+	struct acl_list mark;
 	struct acl_cut cut;
-	uint32_t ni;
+	uint32_t ni, first;
 	int err;
 
 	err = node_alloc(b, &ni);
 	if (err < 0)
 		return err;
 	*out = ni;
-	b->l->nodes[ni].min_idx = b->in[r[0]].idx;
-	if (n <= LEAF_MAX || !cut_choose(b, r, n, &st, &cut)) {
-		b->l->nodes[ni].dim = DIM_LEAF;
-		b->l->nodes[ni].first = run_place(b, r, n);
-		b->l->nodes[ni].count = n;
-		return 0;
+	l->nodes[ni].min_idx = b->in[r[0]].c.idx;
+	*cost = n * COST_RULE;
+	if (n > LEAF_MAX && cut_choose(b, r, n, &st, &cut)) {
+		double c = 0;
+
+		mark = *l;
+		err = cut_make(b, ni, r, n, st, &cut, &c);
+		if (err < 0 || c < *cost) {
+			*cost = c;
+			return err;
+		}
+		l->n_nodes = mark.n_nodes;
+		l->n_slots = mark.n_slots;
+		l->keys = mark.keys;
+		l->max_run = mark.max_run;
+		memset(&l->nodes[ni], 0, sizeof(l->nodes[ni]));
+		l->nodes[ni].min_idx = b->in[r[0]].c.idx;
 	}
-	return cut_make(b, ni, r, n, st, &cut);
+	err = slots_alloc(b, n, &first);
+	if (err < 0)
+		return err;
+	for (uint32_t i = 0; i < n; i++)
+		b->l->slots[first + i] = b->in[r[i]];
+	b->l->nodes[ni].dim = DIM_LEAF;
+	b->l->nodes[ni].first = first;
+	b->l->nodes[ni].count = n;
+	if (n > b->l->max_run)
+		b->l->max_run = n;
+	return 0;
 }
 
-/* Compile l->n_cands cands `in` (list order) into l's tree. */
+/* Compile l->n_cands rules `in` (list order) into l's tree. */
 static int
 tree_build(const struct ph_acl_index *ix, struct acl_list *l,
-	   const struct acl_cand *in)
+	   const union acl_slot *in)
 {
 	struct acl_bld b = { .ix = ix, .l = l, .in = in };
 	struct acl_state st = { 0 };
 	uint32_t n = l->n_cands, *r = malloc((size_t)n * sizeof(*r)), root;
+	double cost;
 	int err = -ENOMEM;
 
 	b.ev = malloc((size_t)n * sizeof(*b.ev));
 	b.tmp = malloc((size_t)n * sizeof(*b.tmp));
-	l->cands = malloc((size_t)n * sizeof(*l->cands));
-	if (r == NULL || b.ev == NULL || b.tmp == NULL || l->cands == NULL)
+	if (r == NULL || b.ev == NULL || b.tmp == NULL)
 		goto out_free;
 	for (uint32_t i = 0; i < n; i++)
 		r[i] = i;
-	err = node_build(&b, r, n, st, &root);
+	err = node_build(&b, r, n, st, &root, &cost);
 	l->compiled = err == 0;
+	if (err == 0) { /* give back the growth margin */
+		union acl_slot *ns =
+			realloc(l->slots, l->n_slots * sizeof(*l->slots));
+		struct acl_node *nn =
+			realloc(l->nodes, l->n_nodes * sizeof(*l->nodes));
+
+		l->slots = ns != NULL ? ns : l->slots;
+		l->nodes = nn != NULL ? nn : l->nodes;
+	}
 out_free:
 	free(r);
 	free(b.ev);
@@ -888,7 +999,7 @@ list_build(const struct ph_acl_index *ix, struct acl_list *l,
 	   const struct ph_ace *aces, size_t n, uint32_t base,
 	   uint32_t linear_max)
 {
-	struct acl_cand *in;
+	union acl_slot *in;
 	uint32_t m = 0;
 	int err = 0;
 
@@ -901,14 +1012,15 @@ list_build(const struct ph_acl_index *ix, struct acl_list *l,
 	if (in == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		err = cand_make(&in[m], &aces[i], (int32_t)(base + i));
+		err = cand_make(&in[m].c, &aces[i], (int32_t)(base + i));
 		if (err < 0)
 			goto out_free;
 		m += err == 0; /* 1: can match nothing, dropped */
 	}
 	l->n_cands = m;
 	if (n < linear_max || m == 0) {
-		l->cands = in;
+		l->slots = in;
+		l->n_slots = m;
 		return 0;
 	}
 	err = tree_build(ix, l, in);
@@ -920,7 +1032,6 @@ out_free:
 static void
 list_free(struct acl_list *l)
 {
-	free(l->cands);
 	free(l->nodes);
 	free(l->slots);
 }
@@ -1005,32 +1116,33 @@ ph_acl_index_build(const struct ph_policy *pol, uint64_t seed, int *err)
 
 /* ---- statistics ---- */
 
-/* Most tables a lookup can probe from node ni down (wildcard chain and
- * the deepest bucket of each cut on it). */
+/* Most tables a lookup can probe from node nd down (its wildcard chain
+ * and the deepest sub-tree of each cut on it). */
 static uint32_t
-node_probes(const struct acl_list *l, uint32_t ni)
+node_probes(const struct acl_list *l, const struct acl_node *nd)
 {
 	uint32_t total = 0;
 
-	do {
-		const struct acl_node *nd = &l->nodes[ni];
+	for (;;) {
 		uint32_t deepest = 0;
 
 		if (nd->dim == DIM_LEAF)
 			break;
 		for (uint32_t i = 0; i <= nd->count; i++) {
-			const struct acl_slot *sl = &l->slots[nd->first + i];
+			const union acl_slot *sl = &l->slots[nd->first + i];
 			uint32_t p;
 
-			if (sl->n != 0 || sl->ref == 0)
+			if (sl->c.kind != SLOT_SUB)
 				continue;
-			p = node_probes(l, sl->ref);
+			p = node_probes(l, &sl->s.nd);
 			if (p > deepest)
 				deepest = p;
 		}
 		total += 1 + deepest;
-		ni = nd->wild;
-	} while (ni != 0);
+		if (nd->wild == 0)
+			break;
+		nd = &l->nodes[nd->wild];
+	}
 	return total;
 }
 
@@ -1042,19 +1154,11 @@ tree_stats(const struct acl_list *l, struct ph_acl_stats *st)
 	for (uint32_t ni = 0; ni < l->n_nodes; ni++) {
 		const struct acl_node *nd = &l->nodes[ni];
 
-		if (nd->dim == DIM_LEAF) {
-			if (nd->count > st->max_run)
-				st->max_run = nd->count;
+		if (nd->dim == DIM_LEAF)
 			continue;
-		}
 		cuts++;
-		for (uint32_t i = 0; i <= nd->count; i++) {
-			const struct acl_slot *sl = &l->slots[nd->first + i];
-
-			if (sl->n > st->max_run)
-				st->max_run = sl->n;
-			st->subs += sl->n == 0 && sl->ref != 0;
-		}
+		for (uint32_t i = 0; i <= nd->count; i++)
+			st->subs += l->slots[nd->first + i].c.kind == SLOT_SUB;
 	}
 	for (uint32_t ni = 0;; ni = l->nodes[ni].wild) {
 		st->tuples += l->nodes[ni].dim != DIM_LEAF;
@@ -1063,7 +1167,7 @@ tree_stats(const struct acl_list *l, struct ph_acl_stats *st)
 	}
 	st->sub_tuples = cuts - st->tuples;
 	st->nodes = l->n_nodes;
-	st->max_probes = node_probes(l, 0);
+	st->max_probes = node_probes(l, &l->nodes[0]);
 }
 
 static void
@@ -1075,13 +1179,13 @@ list_stats(const struct acl_list *l, struct ph_acl_stats *st)
 	if (!l->compiled) {
 		st->keys = l->n_cands;
 		st->max_run = l->n_cands;
-		st->mem_bytes = (size_t)l->n_cands * sizeof(struct acl_cand);
+		st->mem_bytes = (size_t)l->n_cands * sizeof(union acl_slot);
 		return;
 	}
 	st->keys = l->keys;
-	st->mem_bytes = (size_t)l->n_cands * sizeof(struct acl_cand) +
-			(size_t)l->n_nodes * sizeof(struct acl_node) +
-			(size_t)l->n_slots * sizeof(struct acl_slot);
+	st->max_run = l->max_run;
+	st->mem_bytes = (size_t)l->n_nodes * sizeof(struct acl_node) +
+			(size_t)l->n_slots * sizeof(union acl_slot);
 	tree_stats(l, st);
 }
 
