@@ -110,7 +110,7 @@ bl_mode_label() {
 # ---- (1) UDP through PAT vs the null program --------------------------------
 
 fig_udp() {
-	local rep p n P=() N=() pend=""
+	local rep p n P=() N=() R=() pend=""
 	for rep in $(seq 1 "$BL_REPS"); do
 		bl_mode_start null || return 1
 		n=$(bl_peak)
@@ -120,6 +120,7 @@ fig_udp() {
 			p=$(bl_peak)
 			bl_mode_stop
 			P+=("${p%% *}")
+			R+=("$(bl_pct "${p%% *}" "${n%% *}")")
 		else
 			pend=$BL_PENDING
 			p="- (pending)"
@@ -129,7 +130,8 @@ fig_udp() {
 	done
 	bl_table_start
 	bl_row "64 B UDP peak, established flows (pps)" \
-		"$(bl_median "${P[@]:-}")" "$(bl_median "${N[@]}")" 90 pps
+		"$(bl_median "${P[@]:-}")" "$(bl_median "${N[@]}")" 90 pps \
+		"${R[@]:-}"
 	bl_pending_note "$pend"
 	BL_NOTES+="Baseline: the null NFQUEUE program (batch verdicts). Sweep
 and receiver as in the baselines."
@@ -138,7 +140,7 @@ and receiver as in the baselines."
 # ---- (2) TCP through PAT vs kernel forwarding -------------------------------
 
 fig_tcp() {
-	local rep p k P=() K=() pend=""
+	local rep p k P=() K=() R=() pend=""
 	for rep in $(seq 1 "$BL_REPS"); do
 		bl_mode_start kernel
 		k=$(bl_tcp)
@@ -149,6 +151,7 @@ fig_tcp() {
 			p=$(bl_tcp)
 			bl_mode_stop
 			P+=("${p%% *}")
+			R+=("$(bl_pct "${p%% *}" "$k")")
 		else
 			pend=$BL_PENDING
 			p="- -"
@@ -157,8 +160,8 @@ fig_tcp() {
 			"(pinholed CPU ${p#* })"
 	done
 	bl_table_start
-	bl_row "TCP, one iperf3 stream (Gbit/s)" "$(bl_median "${P[@]:-}")" \
-		"$(bl_median "${K[@]}")" 90 Gbit/s
+	bl_row "TCP, one iperf3 stream (Gbit/s)" "$(bl_median_f "${P[@]:-}")" \
+		"$(bl_median_f "${K[@]}")" 90 Gbit/s "${R[@]:-}"
 	bl_pending_note "$pend"
 }
 
@@ -193,13 +196,13 @@ bl_overload_run() {
 
 fig_overload() {
 	local rep m pk ov
-	declare -A PK OV PR OF
+	declare -A PK OV PR OF RT
 	local pend=""
 	for rep in $(seq 1 "$BL_REPS"); do
 		for m in null pinholed; do
 			if ! bl_mode_start "$m"; then
 				pend=$BL_PENDING
-				bl_raw "rep $rep $m: pending"
+				bl_raw "rep $rep $m: pending: $BL_PENDING"
 				continue
 			fi
 			pk=$(bl_peak)
@@ -210,6 +213,7 @@ fig_overload() {
 			OV[$m]+="$d "
 			OF[$m]+="$o "
 			PR[$m]+="$p "
+			RT[$m]+="$(bl_pct "$d" "${pk%% *}") "
 			bl_raw "rep $rep $m: peak ${pk%% *} pps (sweep" \
 				"offered->delivered(program CPU): ${pk#* });" \
 				"unlimited: offered $o pps, delivered $d pps" \
@@ -221,10 +225,11 @@ fig_overload() {
 	# shellcheck disable=SC2086
 	bl_row "pinholed: delivered at unlimited load vs own peak (pps)" \
 		"$(bl_median ${OV[pinholed]:-})" \
-		"$(bl_median ${PK[pinholed]:-})" 80 pps
+		"$(bl_median ${PK[pinholed]:-})" 80 pps ${RT[pinholed]:-}
 	# shellcheck disable=SC2086
 	bl_row "null program: delivered at unlimited load vs own peak (pps)" \
-		"$(bl_median ${OV[null]:-})" "$(bl_median ${PK[null]:-})" 80 pps
+		"$(bl_median ${OV[null]:-})" "$(bl_median ${PK[null]:-})" 80 pps \
+		${RT[null]:-}
 	# shellcheck disable=SC2086
 	BL_NOTES+="Offered load (median): null $(bl_median ${OF[null]:-}) pps,
 pinholed $(bl_median ${OF[pinholed]:-}) pps, from the AF_PACKET generator
@@ -242,6 +247,7 @@ fig_cps() {
 	local rep m out
 	declare -A C F
 	local pend=""
+	local R=() cm=""
 	for rep in $(seq 1 "$BL_REPS"); do
 		for m in masq kernel pinholed; do
 			if ! bl_mode_start "$m"; then
@@ -252,6 +258,9 @@ fig_cps() {
 			bl_mode_stop
 			C[$m]+="$(bl_kv "$out" cps) "
 			F[$m]+="$(bl_kv "$out" fail) "
+			[ "$m" = masq ] && cm=$(bl_kv "$out" cps)
+			[ "$m" = pinholed ] &&
+				R+=("$(bl_pct "$(bl_kv "$out" cps)" "$cm")")
 			bl_raw "rep $rep $m: $out"
 		done
 	done
@@ -259,7 +268,7 @@ fig_cps() {
 	# shellcheck disable=SC2086
 	bl_row "new TCP connections/s, PAT vs MASQUERADE" \
 		"$(bl_median ${C[pinholed]:-})" "$(bl_median ${C[masq]:-})" \
-		90 conn/s
+		90 conn/s "${R[@]:-}"
 	# shellcheck disable=SC2086
 	BL_NOTES+="Kernel forwarding without conntrack: $(bl_median ${C[kernel]:-})
 connections/s. The issue sets no number for this figure; the table uses
@@ -272,7 +281,7 @@ $(bl_median ${F[masq]:-}), pinholed $(bl_median ${F[pinholed]:-}).
 # ---- (8) --queues -----------------------------------------------------------------
 
 fig_queues() {
-	local rep p1 p2 P1=() P2=()
+	local rep p1 p2 P1=() P2=() R=()
 	if ! bl_pinholed_has queues; then
 		bl_table_start
 		bl_row "UDP peak, --queues 2 vs --queues 1 (pps)" - - 150 pps
@@ -288,11 +297,13 @@ fig_queues() {
 		bl_mode_stop
 		P1+=("${p1%% *}")
 		P2+=("${p2%% *}")
+		R+=("$(bl_pct "${p2%% *}" "${p1%% *}")")
 		bl_raw "rep $rep: 1 queue ${p1%% *} pps; 2 queues ${p2%% *} pps"
 	done
 	bl_table_start
 	bl_row "UDP peak, --queues 2 vs --queues 1 (pps)" \
-		"$(bl_median "${P2[@]:-}")" "$(bl_median "${P1[@]:-}")" 150 pps
+		"$(bl_median "${P2[@]:-}")" "$(bl_median "${P1[@]:-}")" 150 pps \
+		"${R[@]:-}"
 	bl_pending_note "$BL_PENDING"
 	BL_NOTES+="With 2 CPUs, one of which runs the generator, a second
 queue has no CPU of its own here: this figure needs a machine with
@@ -447,7 +458,7 @@ bl_shed_label() {
 # ---- table and section --------------------------------------------------------
 
 bl_table_start() {
-	BL_TABLE="| measure | pinhole | baseline | ratio | target | met? |
+	BL_TABLE="| measure | pinhole (median) | baseline (median) | ratio (median of the runs' ratios) | target | met? |
 |---|---:|---:|---:|---:|---|
 "
 	BL_ROWS=""

@@ -330,14 +330,14 @@ bl_udp_sink() {
 }
 
 # pinholed really translates: 1 s of UDP reaches the sink from the PAT
-# address, nothing lost.  Sets BL_PENDING and returns 1 otherwise.
+# address (loss is reported by the figures, not judged here: a loaded
+# machine loses packets).  Sets BL_PENDING and returns 1 otherwise.
 bl_verify_pat() {
-	local out src loss
+	local out src
 	out=$(bl_udp_sink 2000 1)
 	src=$(bl_kv "$out" first_src)
-	loss=$(bl_kv "$out" loss)
-	if [ "${src%%:*}" != "$BL_GLOBAL" ] || [ "$loss" != 0 ]; then
-		BL_PENDING="pinholed does not translate as configured (server saw $src, loss $loss)"
+	if [ "${src%%:*}" != "$BL_GLOBAL" ]; then
+		BL_PENDING="pinholed does not translate as configured (server saw ${src:-nothing})"
 		return 1
 	fi
 }
@@ -396,16 +396,31 @@ bl_cps() {
 
 # ---- the table and docs/performance.md ------------------------------------
 
-# bl_row NAME PINHOLE BASELINE TARGET_PCT UNIT: one printed table row with
-# the ratio and whether the target is met; also appended to $BL_ROWS.
+# bl_row NAME PINHOLE BASELINE TARGET_PCT UNIT [RATIO...]: one printed
+# table row with the ratio and whether the target is met; also appended
+# to $BL_ROWS.  With RATIO arguments (the per-repetition ratios, in %,
+# each of a candidate and its baseline measured back to back) the ratio
+# shown is their median, not the ratio of the two medians.
 BL_ROWS=""
 bl_row() {
 	local pct met
-	pct=$(bl_pct "$2" "$3")
+	if [ $# -gt 5 ]; then
+		pct=$(bl_median_f "${@:6}")
+	else
+		pct=$(bl_pct "$2" "$3")
+	fi
 	met=$(bl_met "$pct" "$4")
 	printf '| %s | %s | %s | %s | >= %s%% | %s |\n' "$1" "$2 $5" "$3 $5" \
 		"${pct}%" "$4" "$met" | sed 's/- [a-zA-Z/]*\b/-/g'
 	BL_ROWS+="| $1 | $2 $5 | $3 $5 | ${pct}% | >= $4% | $met |"$'\n'
+}
+
+# median of decimal numbers ("-" and empty ignored), one decimal
+bl_median_f() {
+	printf '%s\n' "$@" | grep -v '^-$' | grep -v '^$' | sort -g |
+		awk '{v[NR]=$1} END {if (NR==0) {print "-"; exit}
+			if (NR%2) printf "%.1f\n", v[(NR+1)/2];
+			else printf "%.1f\n", (v[NR/2]+v[NR/2+1])/2}'
 }
 
 # bl_section_write TITLE BODY_FILE: replace (or append) the section

@@ -227,9 +227,9 @@ cps_server(const struct cps_cfg *c)
 
 /* ---- client ------------------------------------------------------------ */
 
+/* Count the outcome of slot s and free it. */
 static void
-cps_finish(struct cps_client *k, struct cps_slot *s, uint64_t *counter,
-	   bool abort)
+cps_finish(struct cps_slot *s, uint64_t *counter, bool abort)
 {
 	(*counter)++;
 	if (abort)
@@ -238,7 +238,6 @@ cps_finish(struct cps_client *k, struct cps_slot *s, uint64_t *counter,
 		close(s->fd);
 	s->fd = -1;
 	s->state = CPS_IDLE;
-	(void)k;
 }
 
 /* Start a connection in slot i. */
@@ -258,14 +257,13 @@ cps_start(struct cps_client *k, uint32_t i)
 	if (connect(s->fd, (struct sockaddr *)&k->sa, sizeof(k->sa)) < 0 &&
 	    errno != EINPROGRESS) {
 		s->state = CPS_CONNECTING;
-		cps_finish(k, s,
-			   errno == ECONNREFUSED ? &k->refused : &k->local,
+		cps_finish(s, errno == ECONNREFUSED ? &k->refused : &k->local,
 			   false);
 		return;
 	}
 	s->state = CPS_CONNECTING;
 	if (epoll_ctl(k->ep, EPOLL_CTL_ADD, s->fd, &ev) < 0)
-		cps_finish(k, s, &k->local, true);
+		cps_finish(s, &k->local, true);
 }
 
 /* After EPOLLOUT while connecting: did it connect? */
@@ -279,7 +277,7 @@ cps_connected(struct cps_client *k, struct cps_slot *s)
 	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
 	if (err != 0) {
-		cps_finish(k, s, err == ECONNREFUSED ? &k->refused : &k->reset,
+		cps_finish(s, err == ECONNREFUSED ? &k->refused : &k->reset,
 			   false);
 		return false;
 	}
@@ -304,9 +302,9 @@ cps_event(struct cps_client *k, const struct epoll_event *ev)
 		return;
 	n = read(s->fd, b, sizeof(b));
 	if (n == 0)
-		cps_finish(k, s, &k->ok, false);
+		cps_finish(s, &k->ok, false);
 	else if (n < 0 && errno != EAGAIN)
-		cps_finish(k, s, &k->reset, false);
+		cps_finish(s, &k->reset, false);
 }
 
 /* Time out slow connections; refill idle slots. */
@@ -319,7 +317,7 @@ cps_sweep(struct cps_client *k, uint64_t now)
 		struct cps_slot *s = &k->slot[i];
 
 		if (s->state != CPS_IDLE && now - s->t0 > tmo)
-			cps_finish(k, s, &k->timeout, true);
+			cps_finish(s, &k->timeout, true);
 		if (s->state == CPS_IDLE && !k->closing)
 			cps_start(k, i);
 	}
@@ -353,7 +351,7 @@ cps_client(const struct cps_cfg *c)
 	k.closing = true;
 	for (uint32_t i = 0; i < c->conc; i++)
 		if (k.slot[i].state != CPS_IDLE)
-			cps_finish(&k, &k.slot[i], &unfinished, true);
+			cps_finish(&k.slot[i], &unfinished, true);
 	printf("tcpcps ok=%llu fail=%llu refused=%llu reset=%llu "
 	       "timeout=%llu local=%llu unfinished=%llu secs=%.3f cps=%.0f "
 	       "conc=%u\n",
