@@ -110,7 +110,7 @@ for dir in tests/pcap/*/; do
 	fi
 done
 
-echo "valgrind replay: $pass passed, $fail failed, $skip skipped"
+echo "valgrind-replay: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ] || {
 	echo "failed: ${failed[*]} (logs in $work)"
 	exit 1

@@ -77,6 +77,8 @@ show_crash() {
 }
 
 fail=0
+npass=0
+nfail=0
 summary=()
 for t in "${targets[@]}"; do
 	bin=$build/fuzz_$t
@@ -97,6 +99,7 @@ for t in "${targets[@]}"; do
 			grep -E "Running:|ERROR|SUMMARY|abort" \
 				"$build/regress-$t.log" | tail -n 20
 			fail=1
+			nfail=$((nfail + 1))
 			summary+=("$t: REGRESSION FAILED")
 			continue
 		fi
@@ -128,13 +131,16 @@ for t in "${targets[@]}"; do
 		echo "FAIL: fuzz_$t exited $rc (log $log)"
 		show_crash "$log" "$art"
 		fail=1
+		nfail=$((nfail + 1))
 		summary+=("$line  FAILED")
 	else
 		echo "   $line"
+		npass=$((npass + 1))
 		summary+=("$line  ok")
 	fi
 done
 
 echo "== fuzz summary (${secs}s per target)"
 printf '%s\n' "${summary[@]}"
+echo "fuzz: $npass passed, $nfail failed"
 exit $fail
