@@ -4,8 +4,8 @@
  *
  * Every list (each ACL, and the conduits) is copied into compact rules
  * ("cands", 32 bytes: masks, protocol, port intervals, icmp type, original
- * index); entries that can match nothing (`lt 0`, ports on `ip`) are
- * dropped.  A list shorter than the linear threshold is scanned in order.
+ * index); entries that can match nothing (`lt 0`, ports on `ip`) or
+ * repeat an earlier entry exactly (never a first match) are dropped.  A list shorter than the linear threshold is scanned in order.
  * A longer one becomes a tree of nodes; a node holding few rules is a leaf
  * (its run of rules, in list order, checked one by one).  Any other node is
  * a cut on ONE key:
@@ -994,6 +994,65 @@ out_free:
 	return err;
 }
 
+/* Do a and b match the same packets by the same conditions? */
+static bool
+cand_same(const struct acl_cand *a, const struct acl_cand *b)
+{
+	return a->src == b->src && a->smask == b->smask && a->dst == b->dst &&
+	       a->dmask == b->dmask && a->slo == b->slo && a->shi == b->shi &&
+	       a->dlo == b->dlo && a->dhi == b->dhi && a->proto == b->proto &&
+	       a->icmp == b->icmp && a->flags == b->flags;
+}
+
+static uint32_t
+cand_hash(const struct ph_acl_index *ix, const struct acl_cand *c)
+{
+	uint64_t w[4] = { (uint64_t)c->src << 32 | c->dst,
+			  (uint64_t)c->smask << 32 | c->dmask,
+			  (uint64_t)c->slo << 48 | (uint64_t)c->shi << 32 |
+				  (uint64_t)c->dlo << 16 | c->dhi,
+			  (uint64_t)c->proto | (uint64_t)c->icmp << 8 |
+				  (uint64_t)c->flags << 16 },
+		 h = ix->k1;
+
+	for (unsigned i = 0; i < 4; i++) {
+		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
+	return (uint32_t)(h >> 32);
+}
+
+/*
+ * Drop the rules identical to an earlier one of the list (they can never
+ * be its first match), keeping the order: in[0..*m) shrinks in place.
+ */
+static int
+dedup(const struct ph_acl_index *ix, union acl_slot *in, uint32_t *m)
+{
+	uint32_t sz = 16, k = 0, *tab;
+
+	while (sz < 2 * *m)
+		sz *= 2;
+	tab = malloc((size_t)sz * sizeof(*tab));
+	if (tab == NULL)
+		return -ENOMEM;
+	memset(tab, 0xff, (size_t)sz * sizeof(*tab));
+	for (uint32_t i = 0; i < *m; i++) {
+		uint32_t h = cand_hash(ix, &in[i].c) & (sz - 1);
+
+		while (tab[h] != UINT32_MAX &&
+		       !cand_same(&in[tab[h]].c, &in[i].c))
+			h = (h + 1) & (sz - 1);
+		if (tab[h] != UINT32_MAX)
+			continue; /* a copy of rule tab[h] */
+		in[k] = in[i];
+		tab[h] = k++;
+	}
+	free(tab);
+	*m = k;
+	return 0;
+}
+
 static int
 list_build(const struct ph_acl_index *ix, struct acl_list *l,
 	   const struct ph_ace *aces, size_t n, uint32_t base,
@@ -1017,6 +1076,9 @@ list_build(const struct ph_acl_index *ix, struct acl_list *l,
 			goto out_free;
 		m += err == 0; /* 1: can match nothing, dropped */
 	}
+	err = dedup(ix, in, &m);
+	if (err < 0)
+		goto out_free;
 	l->n_cands = m;
 	if (n < linear_max || m == 0) {
 		l->slots = in;
@@ -1175,6 +1237,7 @@ list_stats(const struct acl_list *l, struct ph_acl_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->entries = l->n;
+	st->dropped = l->n - l->n_cands;
 	st->compiled = l->compiled;
 	if (!l->compiled) {
 		st->keys = l->n_cands;

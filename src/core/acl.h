@@ -70,6 +70,8 @@ struct ph_acl_key {
 /* What one list compiled to, for `show access-list` and the tests. */
 struct ph_acl_stats {
 	uint32_t entries;    /* compiled entries */
+	uint32_t dropped;    /* of which never a first match: copies of an
+			      * earlier entry, or matching nothing (`lt 0`) */
 	bool compiled;	     /* hashed (turbo) rather than linear */
 	uint32_t tuples;     /* cuts on the root's wildcard chain: the tables
 			      * every lookup may probe */
