@@ -340,6 +340,9 @@ ph_engine_process(struct ph_engine *eng, struct ph_pkt_in *pkt, ph_time_t now,
 		return 0;
 	}
 	idx = lookup_flow(eng, &ep, &dir);
+	if (idx != PH_IDX_NONE && dir == 1 &&
+	    !eng_gre_reply_ok(eng, &ep, idx))
+		return 0;
 	if (idx != PH_IDX_NONE)
 		eng_conn_packet(eng, &ep, idx, dir);
 	else

@@ -374,6 +374,45 @@ orphan_deny(struct ph_engine *eng, struct eng_pkt *ep, unsigned r,
 		eng_deny_pkt(eng, ep, r, text[0] ? text : NULL);
 }
 
+/*
+ * With PPTP inspection off, GRE's return path is not trusted to the state
+ * table, as on PIX 6.2 (issue: "GRE passes only through a static plus an
+ * ACL or conduit"): a packet coming back on a GRE connection that was
+ * built outbound passes only if the inside host is reachable by address
+ * (a static, an exemption or an address xlate, not a PAT port) and the
+ * ingress access-group, or with none a conduit, permits it.  Otherwise it
+ * is PIX's 106010 (or 106023 from the access-group).  GRE flows the PPTP
+ * inspector opened, and connections built inbound, are not affected.
+ */
+bool
+eng_gre_reply_ok(struct ph_engine *eng, struct eng_pkt *ep, uint32_t idx)
+{
+	const struct ph_policy *pol = eng->pol;
+	const struct ph_conn *c = ph_conn_at(eng->conns, idx);
+	ph_ifidx_t to_if = c->k[0].ifidx;
+	int32_t acl;
+
+	if (ep->p.proto != PH_IPPROTO_GRE || pol->inspect.pptp ||
+	    (c->flags & PH_CF_INBOUND) || c->insp_id != 0)
+		return true;
+	if (c->xl != PH_IDX_NONE &&
+	    ph_xlate_at(eng->xlates, c->xl)->kind == PH_XK_PAT) {
+		deny(eng, ep, PH_R_NO_XLATE_IN, PH_EV_PROTO_IN_DENIED, to_if);
+		return false;
+	}
+	acl = pol->ifaces[ep->in_if].acl_in;
+	if (acl >= 0) {
+		if (eng_acl_check(eng, ep, acl, to_if))
+			return true;
+		eng_drop(eng, ep, PH_R_ACL);
+		return false;
+	}
+	if (eng_conduit_check(eng, ep))
+		return true;
+	deny(eng, ep, PH_R_CONDUIT, PH_EV_PROTO_IN_DENIED, to_if);
+	return false;
+}
+
 /* Does an inspector refuse a packet that matched no connection? */
 static bool
 orphan_refused(struct ph_engine *eng, struct eng_pkt *ep)

@@ -187,6 +187,8 @@ bool eng_acl_check(struct ph_engine *eng, struct eng_pkt *ep, int32_t acl_no,
 		   ph_ifidx_t out_if);
 /** Does a conduit permit ep?  Counts the hit. */
 bool eng_conduit_check(struct ph_engine *eng, struct eng_pkt *ep);
+/** PIX 6.2 rule for GRE coming back with inspection off (engine_flow.c). */
+bool eng_gre_reply_ok(struct ph_engine *eng, struct eng_pkt *ep, uint32_t idx);
 /** Emit the 106100 interval summaries that are due; bounded. */
 unsigned eng_acllog_tick(struct ph_engine *eng, ph_time_t now, unsigned budget);
 

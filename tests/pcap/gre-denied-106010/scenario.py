@@ -3,9 +3,10 @@
 to inside:10.48.66.106/4644 (192.168.201.5/4644)) and runs the control
 conversation; no fixup, no ACL: the server's first GRE packets to
 192.168.201.5 are denied with 106010 "Deny inbound protocol 47 src
-outside:192.168.201.25 dst inside:192.168.201.5", twice.  Once the client
-sends GRE itself (outbound, through the static: 302017), the server's GRE
-is return traffic and passes."""
+outside:192.168.201.25 dst inside:192.168.201.5", twice.  The client's
+own GRE goes out through the static (302017), but with no fixup the
+server's GRE is still not return traffic: as on PIX 6.2 it needs an ACL
+or conduit line, so it is denied with 106010 a third time."""
 from phgen import Tcp, Pptp, gre
 
 RULES = 'rules.conf'
