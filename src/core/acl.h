@@ -27,13 +27,13 @@
  * as PIX does below its TurboACL threshold.  Larger ones become a decision
  * tree of hash cuts (src/core/acl.c): each node keys ONE field of the
  * packet (destination or source masked to a prefix length, protocol, or
- * protocol + destination port / icmp type) into a table of buckets, and
- * hands the rules that field cannot select to a wildcard child.  A lookup
- * probes one table per node on its path; the cut at each node is chosen
- * at build from the rules' shapes, so the path length follows the key
- * space, not the number of entries: on a realistic outside ACL two probes
- * and a few rule checks from 100 to 1,000,000 entries (docs/performance.md;
- * ph_acl_stats.max_probes gives the bound of a built index).
+ * protocol + destination port / icmp type) into a table whose slots hold
+ * the matching rules themselves or a sub-tree, and hands the rules that
+ * field cannot select to a wildcard child.  A lookup probes one table per
+ * node on its path; the cut at each node is chosen at build from the
+ * rules' shapes, so the path length follows the key space, not the number
+ * of entries (ph_acl_stats.max_probes is the bound of a built list; the
+ * figures per kind of list are in docs/performance.md).
  *
  * Limits (hard; the build fails with -E2BIG): a list holds at most
  * PH_ACL_EXPANDED_MAX compiled entries.  Entries that share every key and

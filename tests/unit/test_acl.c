@@ -279,7 +279,7 @@ START_TEST(test_semantics_default)
 	ck_assert(st.compiled);
 	ck_assert_uint_eq(st.entries, N_SEM);
 	ck_assert_uint_eq(st.dropped, 2); /* lt 0, gt 65535 */
-	ck_assert_uint_ge(st.tuples, 2);  /* destination lengths */
+	ck_assert_uint_ge(st.tuples, 1);  /* at least one cut */
 	ck_assert_uint_le(st.tuples, N_SEM);
 	ck_assert_uint_gt(st.mem_bytes, 0);
 	ck_assert_int_eq(ph_acl_index_stats(ix, 0, &st), 0);
