@@ -39,31 +39,33 @@
  * length present, proto, port) is scored by the expected number of rules
  * left to search for a packet aimed at a random rule of the node,
  * sum(bucket^2)/n + |wildcard|, a bucket too big to sit inline counting
- * its rules as half wildcard rules (bucket_score()); the lowest wins.  The sub-tree it builds
- * is then costed (COST_PROBE per table, COST_RULE per rule checked, the
- * wildcard chain paid by every lookup) against a scan of the node's rules,
- * and a cut that does not pay is undone.  Each cut consumes its key (a
- * longer prefix, or proto/port once), so depth follows the key space, not
- * the number of entries; ph_acl_stats.max_probes is the bound of a built
- * list.  What the trees look like, from bench/acl_bench.c's families:
+ * its rules as half wildcard rules (bucket_score()); the lowest wins.  The
+ * sub-tree it builds is then costed (COST_PROBE per table, COST_RULE per
+ * rule checked, the wildcard chain paid by every lookup) against a scan
+ * of the node's rules, and a cut that does not pay is undone.  Each cut
+ * consumes its key (a longer prefix, or proto/port once), so depth
+ * follows the key space, not the number of entries; max_probes in
+ * ph_acl_stats is the bound of a built list.  What the trees look like,
+ * from bench/acl_bench.c's families:
  *
  *   outside    (hosts and subnets spread over the address space, `eq`
- *              ports, some ranges): dst/16 at the root, buckets of one to
- *              four rules (sub-trees under crowded /16s), and a port cut
- *              for the `any` destinations: 2-2.5 probes a lookup, 8-17 ns
- *              from 100 to 100,000 entries;
+ *              ports, some ranges): dst/16, then a port cut for the `any`
+ *              destinations, up to ~10,000 entries; at 100,000 the /16s
+ *              crowd and the root is dst/24, then port and dst/16: 2-3
+ *              probes a lookup, 8-14 ns from 100 to 100,000 entries;
  *   blocklist  (`deny ip host any` by source): src/32 then src/24, two
- *              probes, ~10 ns at any size;
- *   objgroups  (object-group expansion: many entries per host, differing
- *              by source and port): dst/32, then per host src and port
- *              cuts, plus a wildcard chain for the `any` sources: 3-4.5
- *              probes, 13-35 ns.  Trees get deep where one host's entries
- *              overlap on every key; see docs/performance.md.
+ *              probes, 8-10 ns at any size;
+ *   objgroups  (object-group expansion: ~25 entries per host, differing
+ *              by source and port): dst/32, then per host source and port
+ *              cuts, plus a wildcard chain for the `any` sources and the
+ *              subnet-wide blocks: 2-6 probes, 15-33 ns.  Trees get deep
+ *              where one host's entries overlap on every key; see
+ *              docs/performance.md.
  *
  * Build: each node radix-sorts its rules once per dimension and scores
  * every prefix length in one pass per length, so a compile is
- * O(n * (lengths present) * depth): 100,000 entries in 10-30 ms,
- * 1,000,000 in 0.2-0.3 s on the project's machine.
+ * O(n * (lengths present) * depth): 100,000 entries in 11-19 ms,
+ * 1,000,000 in 0.19-0.32 s on the project's machine.
  *
  * Hash flooding: the tables are fixed at build from the operator's rules;
  * a sender only chooses which slot to probe, never adds to one, so a keyed
