@@ -374,19 +374,27 @@ bl_cpu_pct() {
 		else printf "%.0f%%\n", 100 * (b - a) / hz / (t1 - t0) }'
 }
 
-# bl_cps [SECS] [CONC]: short TCP connections cli -> srv:8000; prints the
-# client's line plus prog_cpu= (the gateway program's CPU share).
+# bl_cps [SECS] [CONC]: short TCP connections cli -> srv; prints the
+# client's line plus prog_cpu= (the gateway program's CPU share).  Each
+# run uses the next server port of 8000-8999: the server keeps TIME_WAIT
+# (it closes first), and a PAT restarted between runs maps client ports
+# to other global ports than before, so a SYN could meet an old TIME_WAIT
+# with a newer timestamp and be refused (PAWS), a 1 s stall that belongs
+# to the test set-up, not to the gateway being measured.
 bl_cps() {
-	local secs=${1:-$BL_SECS} conc=${2:-64} pid c0 c1 t0 t1 out
+	local secs=${1:-$BL_SECS} conc=${2:-64} pid c0 c1 t0 t1 out port
+	port=$(cat "$PH_TMP/cps-port" 2>/dev/null || echo 8000)
+	echo $((port >= 8999 ? 8000 : port + 1)) >"$PH_TMP/cps-port"
 	ph_bg srv "$PH_TMP/cps-srv.log" nice -n "$BL_NICE" taskset -c "$BL_CPU_GEN" \
-		"$BL_BUILD/ph-tcpcps" server
+		"$BL_BUILD/ph-tcpcps" server --port "$port"
 	pid=$PH_LAST_PID
 	ph_wait_line "$PH_TMP/cps-srv.log" '^ready' 5
 	c0=$(bl_prog_ticks)
 	t0=$(date +%s.%N)
 	out=$(ph_in cli nice -n "$BL_NICE" taskset -c "$BL_CPU_GEN" \
 		timeout $((secs + 10)) "$BL_BUILD/ph-tcpcps" client \
-		--dst "$PH_SRV" --conc "$conc" --duration "$secs")
+		--dst "$PH_SRV" --port "$port" --conc "$conc" \
+		--duration "$secs")
 	c1=$(bl_prog_ticks)
 	t1=$(date +%s.%N)
 	echo "$out prog_cpu=$(bl_cpu_pct "$c0" "$c1" "$t0" "$t1")"
