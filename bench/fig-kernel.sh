@@ -383,8 +383,9 @@ bl_shed_ctl() {
 
 fig_shed() {
 	local rep pk v rate ctl
-	declare -A D P PK RT
+	declare -A D P PK RT C2
 	local variants=(none limit adaptive adaptive+est nice)
+	local out2 v2
 	for rep in $(seq 1 "$BL_REPS"); do
 		for v in "${variants[@]}"; do
 			if [ "$v" = nice ]; then
@@ -398,6 +399,18 @@ fig_shed() {
 			fi
 			pk=${PK[none]}
 			rate=$((pk * 9 / 10))
+			# moderate overload first: twice the peak, paced
+			if [ "$v" = none ]; then
+				for v2 in none2x limit2x; do
+					[ "$v2" = limit2x ] && bl_shed_on "$rate" no
+					out2=$(bl_udp $((pk * 2)) "$BL_SECS")
+					bl_shed_off
+					D[$v2]+="$(bl_kv "$out2" delivered) "
+					RT[$v2]+="$(bl_pct "$(bl_kv "$out2" delivered)" "$pk") "
+					C2[$v2]+="$(bl_kv "$out2" prog_cpu | tr -d %) "
+					bl_raw "rep $rep $v2: $out2"
+				done
+			fi
 			ctl=""
 			case $v in
 			limit) bl_shed_on "$rate" no ;;
@@ -433,9 +446,13 @@ fig_shed() {
 	peak=$(bl_median ${D[peak_none]})
 	# shellcheck disable=SC2086
 	peakn=$(bl_median ${D[peak_nice]})
-	BL_TABLE="| in front of the queue | program | delivered at unlimited load (pps) | of the program's peak (median of the runs' ratios) | established probe delivered |
+	BL_TABLE="| load: in front of the queue | program | delivered (pps) | of the program's peak (median of the runs' ratios) | established probe delivered |
 |---|---|---:|---:|---:|
 "
+	for v in none2x limit2x; do
+		# shellcheck disable=SC2086
+		BL_TABLE+="| $(bl_shed_label "$v") | nice 0 | $(bl_median ${D[$v]}) | $(bl_median_f ${RT[$v]})% | - (program CPU $(bl_median ${C2[$v]})%) |"$'\n'
+	done
 	for v in "${variants[@]}"; do
 		local d nice=0
 		[ "$v" = nice ] && nice=-10
@@ -450,15 +467,19 @@ nice-0 peak of the same repetition; adaptive: starts there and follows
 the controller (bench/fig-kernel.sh bl_shed_ctl). Load: unlimited 64 B
 UDP from 1024 ports (AF_PACKET generator) plus 16 established flows at
 2,000 pps (the probe), whose source ports are the set's elements in
-the \`+est\` variant."
+the \`+est\` variant; \"2x the peak\": the raw-socket generator paced at
+twice the nice-0 peak of the same repetition (no probe), with the
+program's CPU share (median) in the last column."
 }
 
 bl_shed_label() {
 	case $1 in
-	none | nice) echo "nothing (queue only)" ;;
-	limit) echo "\`limit rate over\` 90% of peak, drop" ;;
-	adaptive) echo "adaptive limit (every 0.5 s from the queue counters)" ;;
-	adaptive+est) echo "adaptive limit, established set exempt (\`@est return\`)" ;;
+	none2x) echo "offered 2x the peak: nothing (queue only)" ;;
+	limit2x) echo "offered 2x the peak: \`limit rate over\` 90% of peak" ;;
+	none | nice) echo "unlimited: nothing (queue only)" ;;
+	limit) echo "unlimited: \`limit rate over\` 90% of peak, drop" ;;
+	adaptive) echo "unlimited: adaptive limit (every 0.5 s from the queue counters)" ;;
+	adaptive+est) echo "unlimited: adaptive limit, established set exempt (\`@est return\`)" ;;
 	esac
 }
 
