@@ -27,58 +27,10 @@ static const char *seed63 = "nameif ethernet0 outside security0\n"
 
 #define S A(192, 168, 201, 25)
 #define G A(192, 168, 201, 1)
+#define PC_STRICT
+#include "pptpconv.h"
+
 #define M A(203, 0, 113, 66) /* an attacker outside */
-
-struct client {
-	uint32_t addr;
-	uint16_t port, gport;
-	uint32_t cseq, sseq; /* next sequence numbers: client, server */
-};
-
-static int
-seg(struct eh *h, const char *ifn, uint32_t src, uint16_t sp, uint32_t dst,
-    uint16_t dp, uint32_t seq, uint32_t ack, const uint8_t *pl, size_t n,
-    uint64_t t)
-{
-	struct pb_ip ip = { .src = src, .dst = dst, .id = 7 };
-	struct pb_tcp th = { .sport = sp,
-			     .dport = dp,
-			     .seq = seq,
-			     .ack = ack,
-			     .flags = PH_TCP_ACK | (n ? PH_TCP_PSH : 0) };
-
-	h->len = pb_tcp(h->buf, &ip, &th, pl, n);
-	return eh_run(h, ifn, SEC(t));
-}
-
-static const uint8_t *
-payload(const struct eh *h)
-{
-	return h->buf + pb_hlen(h->buf) + 20;
-}
-
-/* Client -> server; the sequence moves on only if it was delivered. */
-static int
-c2s(struct eh *h, struct client *c, const uint8_t *m, size_t n, uint64_t t)
-{
-	int v = seg(h, "inside", c->addr, c->port, S, 1723, c->cseq, c->sseq, m,
-		    n, t);
-
-	if (v == PH_VERDICT_ACCEPT)
-		c->cseq += (uint32_t)n;
-	return v;
-}
-
-static int
-s2c(struct eh *h, struct client *c, const uint8_t *m, size_t n, uint64_t t)
-{
-	int v = seg(h, "outside", S, 1723, G, c->gport, c->sseq, c->cseq, m, n,
-		    t);
-
-	if (v == PH_VERDICT_ACCEPT)
-		c->sseq += (uint32_t)n;
-	return v;
-}
 
 /* TCP handshake and SCCRQ/SCCRP (version 1.0 unless ver says). */
 static void
@@ -160,7 +112,7 @@ static const struct {
 START_TEST(test_fatal_messages)
 {
 	struct eh *h = eh_new(seed63, 0);
-	struct client a = { A(10, 48, 66, 106), 4644, 0, 1001, 5001 };
+	struct client a = { A(10, 48, 66, 106), 4644, 0, 1001, 5001, 0 };
 	uint8_t m[PPTPB_MAX];
 	size_t n;
 	char want[300];
@@ -196,7 +148,9 @@ START_TEST(test_state_violations)
 {
 	for (int which = 0; which < 2; which++) {
 		struct eh *h = eh_new(seed63, 0);
-		struct client a = { A(10, 48, 66, 106), 4644, 0, 1001, 5001 };
+		struct client a = {
+			A(10, 48, 66, 106), 4644, 0, 1001, 5001, 0
+		};
 		uint8_t m[PPTPB_MAX];
 		size_t n;
 		int v;
@@ -230,7 +184,7 @@ END_TEST
 START_TEST(test_other_version)
 {
 	struct eh *h = eh_new(seed63, 0);
-	struct client a = { A(10, 48, 66, 106), 4644, 0, 1001, 5001 };
+	struct client a = { A(10, 48, 66, 106), 4644, 0, 1001, 5001, 0 };
 
 	control_up_v(h, &a, 0x0200, 1);
 	ck_assert_uint_eq(ph_engine_event_count(h->eng, 902001), 1);
@@ -251,7 +205,7 @@ END_TEST
 START_TEST(test_cdn_unknown_call)
 {
 	struct eh *h = eh_new(seed63, 0);
-	struct client a = { A(10, 48, 66, 106), 4644, 0, 1001, 5001 };
+	struct client a = { A(10, 48, 66, 106), 4644, 0, 1001, 5001, 0 };
 	uint8_t m[PPTPB_MAX];
 	size_t n;
 
@@ -280,7 +234,7 @@ heap_in_use(void)
 START_TEST(test_ocrq_flood)
 {
 	struct eh *h = eh_new(seed63, 0);
-	struct client a = { A(10, 48, 66, 106), 4644, 0, 1001, 5001 };
+	struct client a = { A(10, 48, 66, 106), 4644, 0, 1001, 5001, 0 };
 	uint16_t xl[64];
 	uint8_t m[PPTPB_MAX];
 	size_t before, n;
@@ -338,7 +292,11 @@ START_TEST(test_call_ids_exhausted)
 	ck_assert_ptr_nonnull(cl);
 	for (unsigned k = 0; k < 1024; k++) {
 		cl[k] = (struct client){ A(10, 48, 100 + k / 200, 1 + k % 200),
-					 4000, 0, 1001, 5001 };
+					 4000,
+					 0,
+					 1001,
+					 5001,
+					 0 };
 		control_up(h, &cl[k], 1);
 		for (unsigned i = 0; i < (k < 1023 ? 64u : 63u); i++) {
 			ck_assert_int_eq(
@@ -398,7 +356,7 @@ call_up(struct eh *h, struct client *a, uint16_t server_cid, uint64_t t)
 START_TEST(test_gre_wrong_source)
 {
 	struct eh *h = eh_new(seed63, 0);
-	struct client a = { A(10, 48, 66, 106), 4644, 0, 1001, 5001 };
+	struct client a = { A(10, 48, 66, 106), 4644, 0, 1001, 5001, 0 };
 	uint16_t xl = call_up(h, &a, 0x9001, 1);
 	uint32_t before = ctr(h).conns_in_use;
 
@@ -427,7 +385,7 @@ END_TEST
 START_TEST(test_gre_flood_closed_call)
 {
 	struct eh *h = eh_new(seed63, 0);
-	struct client a = { A(10, 48, 66, 106), 4644, 0, 1001, 5001 };
+	struct client a = { A(10, 48, 66, 106), 4644, 0, 1001, 5001, 0 };
 	uint16_t xl = call_up(h, &a, 0x9001, 1);
 	uint8_t m[PPTPB_MAX];
 	uint32_t before;

@@ -20,55 +20,7 @@ static const char *seed63 = "nameif ethernet0 outside security0\n"
 #define S A(192, 168, 201, 25)
 #define G A(192, 168, 201, 1)
 
-struct client {
-	uint32_t addr;
-	uint16_t port, gport;
-	uint32_t cseq, sseq; /* next sequence numbers: client, server */
-	uint16_t xl;	     /* translated call id */
-};
-
-static int
-seg(struct eh *h, const char *ifn, uint32_t src, uint16_t sp, uint32_t dst,
-    uint16_t dp, uint32_t seq, uint32_t ack, const uint8_t *pl, size_t n,
-    uint64_t t)
-{
-	struct pb_ip ip = { .src = src, .dst = dst, .id = 7 };
-	struct pb_tcp th = { .sport = sp,
-			     .dport = dp,
-			     .seq = seq,
-			     .ack = ack,
-			     .flags = PH_TCP_ACK | (n ? PH_TCP_PSH : 0) };
-
-	h->len = pb_tcp(h->buf, &ip, &th, pl, n);
-	return eh_run(h, ifn, SEC(t));
-}
-
-static const uint8_t *
-payload(const struct eh *h)
-{
-	return h->buf + pb_hlen(h->buf) + 20;
-}
-
-/* Client -> server message (translated on the way out). */
-static int
-c2s(struct eh *h, struct client *c, const uint8_t *m, size_t n, uint64_t t)
-{
-	int v = seg(h, "inside", c->addr, c->port, S, 1723, c->cseq, c->sseq, m,
-		    n, t);
-
-	c->cseq += (uint32_t)n;
-	return v;
-}
-
-static int
-s2c(struct eh *h, struct client *c, const uint8_t *m, size_t n, uint64_t t)
-{
-	int v = seg(h, "outside", S, 1723, G, c->gport, c->sseq, c->cseq, m, n,
-		    t);
-
-	c->sseq += (uint32_t)n;
-	return v;
-}
+#include "pptpconv.h"
 
 /* TCP handshake and SCCRQ/SCCRP. */
 static void
