@@ -35,8 +35,8 @@
  * use the 9xxxxx range, which no PIX 6.x / ASA message guide uses
  * (PIX 6.3: 1xxxxx-7xxxxx, ASA 9.x adds 8xxxxx): a collector that knows
  * Cisco ids never mistakes ours for one of theirs.  901xxx = engine limits
- * and malformed input, 902xxx = PPTP inspection.  docs/syslog.md lists
- * them all.
+ * and malformed input, 902xxx = PPTP inspection, 903xxx = interfaces on
+ * the host.  docs/syslog.md lists them all.
  *
  * Known limits: no `(user)` suffix (pinhole has no cut-through proxy), no
  * ASA hash pairs ([0x..., 0x0]) after 106023/106100.
@@ -98,7 +98,7 @@
 	X(ACL_DENY_FLOW_MAX, 106101, 1,                                      \
 	  "The number of ACL log deny-flows has reached limit ({limit}).",   \
 	  "106100 flow table full: new logged deny flows are not tracked")   \
-	/* limits of static / nat lines (PIX 6.3 max_conns, em_limit) */    \
+	/* limits of static / nat lines (PIX 6.3 max_conns, em_limit) */     \
 	X(CONN_LIMIT_TCP, 201002, 3,                                         \
 	  "Too many TCP connections on {text} {mip1}! {most_used} {limit}"   \
 	  "[ ({suppressed} more suppressed)]",                               \
@@ -181,6 +181,22 @@
 	  "Teardown {xlate} {PROTO} translation from {if0}[({acl})]:{ip0}/"  \
 	  "{port0} to {if1}:{ip1}/{port1} duration {duration}",              \
 	  "a port translation (PAT) is removed")                             \
+	/* interfaces (PIX 6.3 / ASA 411xxx) */                              \
+	X(IF_LINE_UP, 411001, 4,                                             \
+	  "Line protocol on Interface {if0}, changed state to up",           \
+	  "the Linux interface of a nameif is up and has carrier again")     \
+	X(IF_LINE_DOWN, 411002, 4,                                           \
+	  "Line protocol on Interface {if0}, changed state to down",         \
+	  "the Linux interface of a nameif lost carrier, was set down or "   \
+	  "was deleted")                                                     \
+	X(IF_ADMIN_UP, 411003, 4,                                            \
+	  "Configuration status on Interface {if0}, changed state to "       \
+	  "administratively up",                                             \
+	  "the Linux interface of a nameif was set up (ip link set up)")     \
+	X(IF_ADMIN_DOWN, 411004, 4,                                          \
+	  "Configuration status on Interface {if0}, changed state to "       \
+	  "administratively down",                                           \
+	  "the Linux interface of a nameif was set down (ip link set down)") \
 	/* pinhole: engine limits and malformed input (901xxx) */            \
 	X(MALFORMED, 901001, 4,                                              \
 	  "Dropped malformed packet on interface {if0}: {text}"              \
@@ -240,7 +256,25 @@
 	X(PPTP_CALL_REFUSED, 902004, 5,                                      \
 	  "PPTP call refused on TCP connection {cid} for {if0}:{ip0}/"       \
 	  "{port0} to {if1}:{ip1}/{port1}: {text}",                          \
-	  "an outgoing/incoming call request was refused by inspection")
+	  "an outgoing/incoming call request was refused by inspection")     \
+	/* pinhole: interfaces on the host (903xxx) */                       \
+	X(IF_MAPPED, 903001, 5, "Interface {if0} is Linux interface {text}", \
+	  "the Linux interface of a nameif appeared again under a new "      \
+	  "ifindex (deleted and re-created); its traffic is firewalled and " \
+	  "its global/static addresses are put back")                        \
+	X(IF_REMOVED, 903002, 4,                                             \
+	  "Interface {if0}: Linux interface {text} was removed",             \
+	  "the Linux interface of a nameif was deleted; connections stay "   \
+	  "until their idle timeouts, traffic resumes when it returns")      \
+	X(IF_ADDR_MISSING, 903003, 4,                                        \
+	  "Interface {if0} address {ip0} is not on Linux interface {text}",  \
+	  "the ip address of the rules is not (or no longer) configured "    \
+	  "on the host; interface PAT keeps using it (text: the addresses "  \
+	  "the interface has)")                                              \
+	X(IF_ADDR_OK, 903004, 5,                                             \
+	  "Interface {if0} address {ip0} is on Linux interface {text} "      \
+	  "again",                                                           \
+	  "the ip address of the rules is configured on the host again")
 
 /* Enum values ARE the message ids: PH_EV_TCP_BUILT == 302013. */
 enum ph_event_id {

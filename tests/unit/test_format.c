@@ -445,6 +445,39 @@ static const struct fcase cases[] = {
 		    EP("outside", IP(192, 0, 2, 5), 0, 0, 0) } },
 	  "%PIX-4-901007: Deny tcp fragment src outside:198.51.100.7 dst "
 	  "192.0.2.5 (id 77 offset 1480: no admitted first fragment)" },
+	/* interfaces: 411xxx (PIX's words), 903xxx (the host's side) */
+	{ { .id = 411001, .ep = { EP("outside", 0, 0, 0, 0) } },
+	  "%PIX-4-411001: Line protocol on Interface outside, changed state "
+	  "to up" },
+	{ { .id = 411002, .ep = { EP("dmz", 0, 0, 0, 0) } },
+	  "%PIX-4-411002: Line protocol on Interface dmz, changed state to "
+	  "down" },
+	{ { .id = 411003, .ep = { EP("inside", 0, 0, 0, 0) } },
+	  "%PIX-4-411003: Configuration status on Interface inside, changed "
+	  "state to administratively up" },
+	{ { .id = 411004, .ep = { EP("inside", 0, 0, 0, 0) } },
+	  "%PIX-4-411004: Configuration status on Interface inside, changed "
+	  "state to administratively down" },
+	{ { .id = 903001,
+	    .text = "eth1 (ifindex 9, was 4)",
+	    .ep = { EP("outside", 0, 0, 0, 0) } },
+	  "%PIX-5-903001: Interface outside is Linux interface eth1 "
+	  "(ifindex 9, was 4)" },
+	{ { .id = 903002,
+	    .text = "eth1",
+	    .ep = { EP("outside", 0, 0, 0, 0) } },
+	  "%PIX-4-903002: Interface outside: Linux interface eth1 was "
+	  "removed" },
+	{ { .id = 903003,
+	    .text = "eth1 (has 192.0.2.9/24)",
+	    .ep = { EP("outside", IP(192, 0, 2, 1), 0, 0, 0) } },
+	  "%PIX-4-903003: Interface outside address 192.0.2.1 is not on "
+	  "Linux interface eth1 (has 192.0.2.9/24)" },
+	{ { .id = 903004,
+	    .text = "eth1 (has 192.0.2.1/24)",
+	    .ep = { EP("outside", IP(192, 0, 2, 1), 0, 0, 0) } },
+	  "%PIX-5-903004: Interface outside address 192.0.2.1 is on Linux "
+	  "interface eth1 (has 192.0.2.1/24) again" },
 };
 
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
