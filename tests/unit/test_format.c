@@ -463,9 +463,7 @@ static const struct fcase cases[] = {
 	    .ep = { EP("outside", 0, 0, 0, 0) } },
 	  "%PIX-5-903001: Interface outside is Linux interface eth1 "
 	  "(ifindex 9, was 4)" },
-	{ { .id = 903002,
-	    .text = "eth1",
-	    .ep = { EP("outside", 0, 0, 0, 0) } },
+	{ { .id = 903002, .text = "eth1", .ep = { EP("outside", 0, 0, 0, 0) } },
 	  "%PIX-4-903002: Interface outside: Linux interface eth1 was "
 	  "removed" },
 	{ { .id = 903003,
