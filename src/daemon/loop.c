@@ -43,6 +43,7 @@
 
 #include "daemon/control.h"
 #include "daemon/daemon.h"
+#include "daemon/ifmon.h"
 #include "daemon/logsink.h"
 #include "daemon/nfq.h"
 
@@ -372,6 +373,7 @@ pd_loop_fini(struct ph_daemon *d)
 	if (d->timerfd >= 0)
 		close(d->timerfd);
 	d->epfd = d->sigfd = d->timerfd = -1;
+	pd_ifmon_stop(d);
 }
 
 static void
@@ -385,6 +387,8 @@ dispatch(struct ph_daemon *d, int fd, uint32_t events)
 		drain_queue(d);
 	else if (d->ctl != NULL && fd == ph_control_fd(d->ctl))
 		ph_control_handle(d->ctl, fd, events);
+	else if (fd == pd_ifmon_fd(d))
+		pd_ifmon_handle(d); /* interfaces changed (ifmon.c) */
 }
 
 int
@@ -396,6 +400,8 @@ pd_loop_run(struct ph_daemon *d)
 	rc = epoll_add(d->epfd, ph_nfq_fd(d->nfq));
 	if (rc == 0 && d->ctl != NULL)
 		rc = epoll_add(d->epfd, ph_control_fd(d->ctl));
+	if (rc == 0 && pd_ifmon_start(d) >= 0) /* not fatal: logged */
+		rc = epoll_add(d->epfd, pd_ifmon_fd(d));
 	if (rc < 0)
 		return rc;
 	while (!d->stop) {

@@ -6,12 +6,18 @@
  * answered with mnl_cb_run(): a dump ends with NLMSG_DONE, a change with
  * an ack (NLM_F_ACK), whose error comes back as errno.
  *
+ * The monitor is a separate socket (a reload replaces the request
+ * handle, the monitor lives on), non-blocking, bound to RTMGRP_LINK and
+ * RTMGRP_IPV4_IFADDR; notifications carry sequence 0 and port id 0, which
+ * mnl_cb_run() accepts with seq = portid = 0.
+ *
  * Known limits: IPv4 only; RTM_NEWADDR with IFA_PROTO needs Linux 6.1 for
  * the tag to be kept (older kernels ignore it).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <arpa/inet.h>
@@ -119,22 +125,18 @@ ph_netdev_attr_cb(const struct nlattr *a, void *data)
 
 /* ---- links ----------------------------------------------------------------- */
 
+/* One RTM_NEWLINK/RTM_DELLINK into *l.  0, or -1 when unreadable. */
 static int
-ph_netdev_link_cb(const struct nlmsghdr *nlh, void *data)
+ph_netdev_link_parse(const struct nlmsghdr *nlh, struct ph_netdev_link *l)
 {
 	const struct nlattr *tb[IFLA_MAX + 1] = { NULL };
 	struct ph_netdev_tb t = { tb, IFLA_MAX };
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-	struct ph_netdev_vec *vec = data;
-	struct ph_netdev_link *l;
 
 	if (mnl_attr_parse(nlh, sizeof(*ifi), ph_netdev_attr_cb, &t) < 0 ||
 	    tb[IFLA_IFNAME] == NULL ||
 	    mnl_attr_validate(tb[IFLA_IFNAME], MNL_TYPE_NUL_STRING) < 0)
-		return MNL_CB_OK; /* skip what we cannot read */
-	l = ph_netdev_vec_push(vec);
-	if (l == NULL)
-		return MNL_CB_ERROR;
+		return -1;
 	memset(l, 0, sizeof(*l));
 	l->ifindex = (uint32_t)ifi->ifi_index;
 	l->flags = ifi->ifi_flags;
@@ -142,6 +144,21 @@ ph_netdev_link_cb(const struct nlmsghdr *nlh, void *data)
 	if (tb[IFLA_MTU] != NULL &&
 	    mnl_attr_validate(tb[IFLA_MTU], MNL_TYPE_U32) == 0)
 		l->mtu = mnl_attr_get_u32(tb[IFLA_MTU]);
+	return 0;
+}
+
+static int
+ph_netdev_link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ph_netdev_vec *vec = data;
+	struct ph_netdev_link tmp, *l;
+
+	if (ph_netdev_link_parse(nlh, &tmp) < 0)
+		return MNL_CB_OK; /* skip what we cannot read */
+	l = ph_netdev_vec_push(vec);
+	if (l == NULL)
+		return MNL_CB_ERROR;
+	*l = tmp;
 	return MNL_CB_OK;
 }
 
@@ -189,27 +206,22 @@ ph_netdev_ifname(uint32_t ifindex, char name[IFNAMSIZ])
 
 /* ---- addresses ---------------------------------------------------------- */
 
+/* One IPv4 RTM_NEWADDR/RTM_DELADDR into *a.  0, or -1 when it is not
+ * IPv4 or unreadable. */
 static int
-ph_netdev_addr_cb(const struct nlmsghdr *nlh, void *data)
+ph_netdev_addr_parse(const struct nlmsghdr *nlh, struct ph_netdev_addr *a)
 {
 	const struct nlattr *tb[IFA_MAX + 1] = { NULL };
 	struct ph_netdev_tb t = { tb, IFA_MAX };
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	struct ph_netdev_vec *vec = data;
 	const struct nlattr *local;
-	struct ph_netdev_addr *a;
 
 	if (ifa->ifa_family != AF_INET ||
-	    (vec->filter != 0 && ifa->ifa_index != vec->filter))
-		return MNL_CB_OK;
-	if (mnl_attr_parse(nlh, sizeof(*ifa), ph_netdev_attr_cb, &t) < 0)
-		return MNL_CB_OK;
+	    mnl_attr_parse(nlh, sizeof(*ifa), ph_netdev_attr_cb, &t) < 0)
+		return -1;
 	local = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
 	if (local == NULL || mnl_attr_validate(local, MNL_TYPE_U32) < 0)
-		return MNL_CB_OK;
-	a = ph_netdev_vec_push(vec);
-	if (a == NULL)
-		return MNL_CB_ERROR;
+		return -1;
 	memset(a, 0, sizeof(*a));
 	a->ifindex = ifa->ifa_index;
 	a->addr = mnl_attr_get_u32(local); /* stays in network order */
@@ -217,6 +229,22 @@ ph_netdev_addr_cb(const struct nlmsghdr *nlh, void *data)
 	if (tb[IFA_PROTO] != NULL &&
 	    mnl_attr_validate(tb[IFA_PROTO], MNL_TYPE_U8) == 0)
 		a->proto = mnl_attr_get_u8(tb[IFA_PROTO]);
+	return 0;
+}
+
+static int
+ph_netdev_addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ph_netdev_vec *vec = data;
+	struct ph_netdev_addr tmp, *a;
+
+	if (ph_netdev_addr_parse(nlh, &tmp) < 0 ||
+	    (vec->filter != 0 && tmp.ifindex != vec->filter))
+		return MNL_CB_OK;
+	a = ph_netdev_vec_push(vec);
+	if (a == NULL)
+		return MNL_CB_ERROR;
+	*a = tmp;
 	return MNL_CB_OK;
 }
 
@@ -339,6 +367,25 @@ ph_netdev_addr_cleanup(struct ph_netdev *nd)
 }
 
 int
+ph_netdev_addr_restore(struct ph_netdev *nd, uint32_t from, uint32_t to)
+{
+	int err, first = 0, added = 0;
+
+	for (size_t i = 0; i < nd->nown; i++) {
+		if (nd->own[i].ifindex != from)
+			continue;
+		nd->own[i].ifindex = to;
+		err = ph_netdev_addr_change(nd, RTM_NEWADDR, to,
+					    nd->own[i].addr, 32);
+		if (err == 0)
+			added++;
+		else if (err != -EEXIST && first == 0)
+			first = err;
+	}
+	return first != 0 ? first : added;
+}
+
+int
 ph_netdev_addr_flush_stale(struct ph_netdev *nd)
 {
 	struct ph_netdev_addr *a;
@@ -398,4 +445,121 @@ ph_netdev_free(struct ph_netdev *nd)
 	mnl_socket_close(nd->nl);
 	free(nd->own);
 	free(nd);
+}
+
+/* ---- monitor ------------------------------------------------------------ */
+
+#define PH_NETDEV_MON_READS 32 /* datagrams per ph_netdev_mon_read() */
+
+struct ph_netdev_mon {
+	struct mnl_socket *nl;
+};
+
+/* State of one ph_netdev_mon_read(). */
+struct ph_netdev_mon_run {
+	ph_netdev_ev_fn fn;
+	void *arg;
+	int n;
+};
+
+static int
+ph_netdev_mon_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ph_netdev_mon_run *run = data;
+	struct ph_netdev_ev ev;
+
+	memset(&ev, 0, sizeof(ev));
+	switch (nlh->nlmsg_type) {
+	case RTM_NEWLINK:
+	case RTM_DELLINK:
+		if (ph_netdev_link_parse(nlh, &ev.link) < 0)
+			return MNL_CB_OK;
+		ev.kind = nlh->nlmsg_type == RTM_NEWLINK
+				  ? PH_NETDEV_EV_LINK
+				  : PH_NETDEV_EV_LINK_DEL;
+		break;
+	case RTM_NEWADDR:
+	case RTM_DELADDR:
+		if (ph_netdev_addr_parse(nlh, &ev.addr) < 0)
+			return MNL_CB_OK;
+		ev.kind = nlh->nlmsg_type == RTM_NEWADDR
+				  ? PH_NETDEV_EV_ADDR
+				  : PH_NETDEV_EV_ADDR_DEL;
+		break;
+	default:
+		return MNL_CB_OK;
+	}
+	run->fn(run->arg, &ev);
+	run->n++;
+	return MNL_CB_OK;
+}
+
+struct ph_netdev_mon *
+ph_netdev_mon_new(void)
+{
+	struct ph_netdev_mon *m = calloc(1, sizeof(*m));
+	int err;
+
+	if (m == NULL)
+		return NULL;
+	m->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (m->nl == NULL)
+		goto out_err;
+	if (mnl_socket_bind(m->nl, RTMGRP_LINK | RTMGRP_IPV4_IFADDR,
+			    MNL_SOCKET_AUTOPID) < 0)
+		goto out_err;
+	return m;
+
+out_err:
+	err = errno;
+	if (m->nl != NULL)
+		mnl_socket_close(m->nl);
+	free(m);
+	errno = err;
+	return NULL;
+}
+
+void
+ph_netdev_mon_free(struct ph_netdev_mon *m)
+{
+	if (m == NULL)
+		return;
+	mnl_socket_close(m->nl);
+	free(m);
+}
+
+int
+ph_netdev_mon_fd(const struct ph_netdev_mon *m)
+{
+	return mnl_socket_get_fd(m->nl);
+}
+
+int
+ph_netdev_mon_read(struct ph_netdev_mon *m, ph_netdev_ev_fn fn, void *arg)
+{
+	char buf[PH_NETDEV_BUF];
+	struct ph_netdev_mon_run run = { fn, arg, 0 };
+	struct ph_netdev_ev ev;
+	ssize_t n;
+
+	for (int i = 0; i < PH_NETDEV_MON_READS; i++) {
+		n = mnl_socket_recvfrom(m->nl, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n < 0 && errno == ENOBUFS) {
+			/* the kernel dropped notifications: say so once */
+			memset(&ev, 0, sizeof(ev));
+			ev.kind = PH_NETDEV_EV_RESYNC;
+			fn(arg, &ev);
+			run.n++;
+			continue;
+		}
+		if (n < 0)
+			return -errno;
+		/* a bad message only loses itself: keep reading */
+		(void)mnl_cb_run(buf, (size_t)n, 0, 0, ph_netdev_mon_cb, &run);
+	}
+	return run.n;
 }

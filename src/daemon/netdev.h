@@ -34,6 +34,15 @@
  * crashed run.  An address that already exists (configured by the
  * operator) is left alone: not added, not tracked, never removed.
  *
+ * Changes while running: a monitor (ph_netdev_mon_*) is a second,
+ * non-blocking rtnetlink socket subscribed to the link and IPv4 address
+ * groups; it turns RTM_NEWLINK / RTM_DELLINK / RTM_NEWADDR / RTM_DELADDR
+ * into struct ph_netdev_ev.  When the kernel drops notifications (ENOBUFS)
+ * the reader reports one PH_NETDEV_EV_RESYNC so the caller re-reads the
+ * state instead of trusting a partial story.  ph_netdev_addr_restore()
+ * puts owned addresses back on an interface that lost them (deleted and
+ * re-created under a new ifindex, or an operator's `ip address flush`).
+ *
  * Known limits: IPv4 only; on kernels before 6.1 the tag is not stored and
  * stale addresses from a crash are not found.  Not thread-safe.
  */
@@ -63,6 +72,24 @@ struct ph_netdev_addr {
 };
 
 struct ph_netdev;
+struct ph_netdev_mon;
+
+/* What a monitor saw. */
+enum ph_netdev_ev_kind {
+	PH_NETDEV_EV_LINK,     /* RTM_NEWLINK: new, or flags/name changed */
+	PH_NETDEV_EV_LINK_DEL, /* RTM_DELLINK */
+	PH_NETDEV_EV_ADDR,     /* RTM_NEWADDR (IPv4) */
+	PH_NETDEV_EV_ADDR_DEL, /* RTM_DELADDR (IPv4) */
+	PH_NETDEV_EV_RESYNC,   /* notifications were lost: re-read all */
+};
+
+struct ph_netdev_ev {
+	enum ph_netdev_ev_kind kind;
+	struct ph_netdev_link link; /* LINK, LINK_DEL */
+	struct ph_netdev_addr addr; /* ADDR, ADDR_DEL */
+};
+
+typedef void (*ph_netdev_ev_fn)(void *arg, const struct ph_netdev_ev *ev);
 
 /** Open an rtnetlink socket.  Returns NULL and sets errno on failure. */
 struct ph_netdev *ph_netdev_new(void);
@@ -112,5 +139,32 @@ int ph_netdev_addr_cleanup(struct ph_netdev *nd);
  * removed, or -errno.
  */
 int ph_netdev_addr_flush_stale(struct ph_netdev *nd);
+
+/**
+ * Put back every owned address recorded on ifindex `from`, on ifindex
+ * `to` (the same interface re-created, or from == to after the addresses
+ * were removed by someone else), and record them under `to`.  Addresses
+ * that exist are skipped.  Returns how many were added, or the first
+ * -errno (the records are moved either way).
+ */
+int ph_netdev_addr_restore(struct ph_netdev *nd, uint32_t from, uint32_t to);
+
+/** Open a monitor of link and IPv4 address changes.  NULL and errno on
+ * failure. */
+struct ph_netdev_mon *ph_netdev_mon_new(void);
+
+/** Close a monitor (NULL is fine). */
+void ph_netdev_mon_free(struct ph_netdev_mon *m);
+
+/** The monitor's descriptor, for epoll (readable when events wait). */
+int ph_netdev_mon_fd(const struct ph_netdev_mon *m);
+
+/**
+ * Read what is waiting (at most a bounded number of datagrams) and call
+ * fn for each event, in the kernel's order.  Returns the number of events
+ * delivered (0 when nothing waited), or -errno on a socket error other
+ * than lost notifications (those give one PH_NETDEV_EV_RESYNC).
+ */
+int ph_netdev_mon_read(struct ph_netdev_mon *m, ph_netdev_ev_fn fn, void *arg);
 
 #endif /* PH_DAEMON_NETDEV_H */
