@@ -5,7 +5,8 @@
  * one entry, named (idx << 1 | dir); buckets and hnext[] hold node + 1 so
  * that zeroed memory is an empty table.  Free entries are chained through
  * hnext[0]; entries past `fresh` have never been used, so a large pool
- * costs no memory until it fills.
+ * costs no memory until it fills (and is never read: the pool is not
+ * zeroed).  The lazy expiry lists are described in conn.h.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -60,13 +61,25 @@ key_words(const struct ph_flow_key *k, uint64_t *w0, uint64_t *w1)
 	      (uint64_t)k->proto << 16 | k->ifidx;
 }
 
-static inline uint32_t
-key_bucket(const struct ph_conntab *t, const struct ph_flow_key *k)
+uint64_t
+ph_conn_hash(const struct ph_conntab *t, const struct ph_flow_key *k)
 {
 	uint64_t w0, w1;
 
 	key_words(k, &w0, &w1);
-	return (uint32_t)ph_siphash_2w(&t->key, w0, w1) & t->mask;
+	return ph_siphash_2w(&t->key, w0, w1);
+}
+
+static inline uint32_t
+key_bucket(const struct ph_conntab *t, const struct ph_flow_key *k)
+{
+	return (uint32_t)ph_conn_hash(t, k) & t->mask;
+}
+
+static inline uint32_t
+lnk_of(ph_time_t now)
+{
+	return (uint32_t)(now.ns >> PH_CONN_LNK_SHIFT);
 }
 
 static inline bool
@@ -95,7 +108,10 @@ ph_conntab_new(uint32_t max, const struct ph_hash_key *k)
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return NULL;
-	t->pool = calloc(max, sizeof(*t->pool));
+	/* 64-byte aligned, not zeroed: entries are initialised when first
+	 * allocated, so untouched pages stay unmapped */
+	t->pool = aligned_alloc(64, ((size_t)max * sizeof(*t->pool) + 63) &
+					    ~(size_t)63);
 	t->buckets = calloc(nb, sizeof(*t->buckets));
 	if (t->pool == NULL || t->buckets == NULL) {
 		ph_conntab_free(t);
@@ -158,9 +174,9 @@ ph_conn_release(struct ph_conntab *t, uint32_t idx)
 }
 
 static uint32_t
-find_node(const struct ph_conntab *t, const struct ph_flow_key *k)
+find_node_h(const struct ph_conntab *t, const struct ph_flow_key *k, uint64_t h)
 {
-	uint32_t n = t->buckets[key_bucket(t, k)];
+	uint32_t n = t->buckets[(uint32_t)h & t->mask];
 
 	while (n != 0) {
 		const struct ph_conn *c = &t->pool[NODE_IDX(n)];
@@ -171,6 +187,43 @@ find_node(const struct ph_conntab *t, const struct ph_flow_key *k)
 		n = c->hnext[d];
 	}
 	return 0;
+}
+
+static uint32_t
+find_node(const struct ph_conntab *t, const struct ph_flow_key *k)
+{
+	return find_node_h(t, k, ph_conn_hash(t, k));
+}
+
+static inline void
+prefetch_entry(const struct ph_conn *c)
+{
+	/* 144 bytes at a multiple of 16 from a 64-byte line: 3 lines */
+	__builtin_prefetch(c, 1, 3);
+	__builtin_prefetch((const char *)c + 64, 1, 3);
+	__builtin_prefetch((const char *)c + 128, 1, 3);
+}
+
+void
+ph_conn_prefetch(const struct ph_conntab *t, const struct ph_flow_key *k,
+		 uint64_t h, unsigned stage)
+{
+	const uint32_t *b = &t->buckets[(uint32_t)h & t->mask];
+	const struct ph_conn *c;
+
+	if (stage == 0) {
+		__builtin_prefetch(b, 0, 3);
+		return;
+	}
+	if (*b == 0)
+		return;
+	c = &t->pool[NODE_IDX(*b)];
+	if (stage == 1) {
+		prefetch_entry(c);
+		return;
+	}
+	if (!key_eq(&c->k[NODE_DIR(*b)], k) && c->hnext[NODE_DIR(*b)] != 0)
+		prefetch_entry(&t->pool[NODE_IDX(c->hnext[NODE_DIR(*b)])]);
 }
 
 int
@@ -192,6 +245,7 @@ ph_conn_insert(struct ph_conntab *t, uint32_t idx, unsigned tclass,
 	}
 	c->tclass = (uint8_t)tclass;
 	c->last = now;
+	c->lnk = lnk_of(now);
 	ph_lru_push(&t->lru[tclass], &p, idx);
 	return 0;
 }
@@ -231,7 +285,14 @@ uint32_t
 ph_conn_lookup(const struct ph_conntab *t, const struct ph_flow_key *k,
 	       int *dir)
 {
-	uint32_t n = find_node(t, k);
+	return ph_conn_lookup_hashed(t, k, ph_conn_hash(t, k), dir);
+}
+
+uint32_t
+ph_conn_lookup_hashed(const struct ph_conntab *t, const struct ph_flow_key *k,
+		      uint64_t h, int *dir)
+{
+	uint32_t n = find_node_h(t, k, h);
 
 	if (n == 0)
 		return PH_IDX_NONE;
@@ -247,6 +308,36 @@ ph_conn_touch(struct ph_conntab *t, uint32_t idx, ph_time_t now)
 	struct ph_lru_pool p = lru_pool(t);
 
 	c->last = now;
+	c->lnk = lnk_of(now);
+	ph_lru_touch(&t->lru[c->tclass], &p, idx);
+}
+
+/* log2 of the relink interval in PH_CONN_LNK units: timeout / 16. */
+static inline unsigned
+lnk_slot_bits(uint32_t timeout_sec)
+{
+	uint64_t w = (uint64_t)timeout_sec * PH_NSEC_PER_SEC / 16;
+	unsigned b;
+
+	if (timeout_sec == 0)
+		return 31;
+	b = 63u - (unsigned)__builtin_clzll(w | 1);
+	return b <= PH_CONN_LNK_SHIFT ? 0 : b - PH_CONN_LNK_SHIFT;
+}
+
+void
+ph_conn_touch_lazy(struct ph_conntab *t, uint32_t idx, ph_time_t now,
+		   uint32_t timeout_sec)
+{
+	struct ph_conn *c = &t->pool[idx];
+	uint32_t q = lnk_of(now);
+	struct ph_lru_pool p;
+
+	c->last = now;
+	if (q - c->lnk < (1u << lnk_slot_bits(timeout_sec)))
+		return;
+	p = lru_pool(t);
+	c->lnk = q;
 	ph_lru_touch(&t->lru[c->tclass], &p, idx);
 }
 
@@ -262,6 +353,7 @@ ph_conn_set_class(struct ph_conntab *t, uint32_t idx, unsigned tclass,
 	ph_lru_unlink(&t->lru[c->tclass], &p, idx);
 	c->tclass = (uint8_t)tclass;
 	c->last = now;
+	c->lnk = lnk_of(now);
 	ph_lru_push(&t->lru[tclass], &p, idx);
 }
 
@@ -275,18 +367,39 @@ ph_conn_is_expired(const struct ph_conn *c, uint32_t timeout_sec, ph_time_t now)
 }
 
 uint32_t
+ph_conn_expired_from(const struct ph_conntab *t, unsigned c,
+		     uint32_t timeout_sec, ph_time_t now, uint32_t from,
+		     unsigned *scan)
+{
+	uint64_t to_ns = (uint64_t)timeout_sec * PH_NSEC_PER_SEC;
+	uint32_t idx;
+
+	if (c >= PH_TC_MAX || timeout_sec == 0 || now.ns < to_ns)
+		return PH_IDX_NONE;
+	idx = from == PH_IDX_NONE ? t->lru[c].head : from;
+	while (idx != PH_IDX_NONE) {
+		const struct ph_conn *e = &t->pool[idx];
+
+		/* linked less than a timeout ago: nothing from here on */
+		if (((uint64_t)e->lnk << PH_CONN_LNK_SHIFT) > now.ns - to_ns)
+			return PH_IDX_NONE;
+		if (ph_conn_is_expired(e, timeout_sec, now))
+			return idx;
+		if (scan != NULL) {
+			if (*scan == 0)
+				return PH_IDX_NONE;
+			(*scan)--;
+		}
+		idx = e->lru.next;
+	}
+	return PH_IDX_NONE;
+}
+
+uint32_t
 ph_conn_expired(const struct ph_conntab *t, unsigned c, uint32_t timeout_sec,
 		ph_time_t now)
 {
-	uint32_t idx;
-
-	if (c >= PH_TC_MAX)
-		return PH_IDX_NONE;
-	idx = t->lru[c].head;
-	if (idx == PH_IDX_NONE ||
-	    !ph_conn_is_expired(&t->pool[idx], timeout_sec, now))
-		return PH_IDX_NONE;
-	return idx;
+	return ph_conn_expired_from(t, c, timeout_sec, now, PH_IDX_NONE, NULL);
 }
 
 bool

@@ -19,12 +19,32 @@
  * of the lookup for GRE (the packet has only one key field).  Generic GRE
  * (no inspector) uses 0/0: one flow per address pair.
  *
- * Storage: a pool of max_conns entries allocated once, with a free list;
- * entries are linked by 32-bit indexes (hash chains and LRU lists), so an
- * entry costs sizeof(struct ph_conn) plus 8 bytes of bucket.  Pages of the
- * pool are only touched when first used.
+ * Storage: a pool of max_conns entries allocated once (64-byte aligned),
+ * with a free list; entries are linked by 32-bit indexes (hash chains and
+ * LRU lists), so an entry costs sizeof(struct ph_conn) plus 8 bytes of
+ * bucket.  Pages of the pool are only touched when first used.
  *
- * Known limits: IPv4 only; at most 2^30 entries.
+ * Expiry lists are lazy (after pf's and VPP's idea of not reordering on
+ * every packet): a packet only records its time in `last`;
+ * ph_conn_touch_lazy() moves the entry to the tail of its class list only
+ * when it was linked there at least 1/16 of the class timeout ago (at
+ * least ~1 s).  The list stays in order of link time `lnk`, and lnk <=
+ * last, so the expiry scan (ph_conn_expired_from) walks from the head
+ * while an entry's link time is a timeout old, returns the expired ones
+ * and steps over the few that were active since they were linked; the
+ * first entry linked less than a timeout ago ends the scan, since
+ * nothing behind it can have expired.  Expiry stays exact (to the
+ * nanosecond) while the scan allowance suffices; a packet no longer
+ * touches its list neighbours, which at a million connections were two
+ * cache misses per packet.
+ *
+ * Batches (ph_engine_process_batch): ph_conn_hash() once per packet, then
+ * ph_conn_prefetch() stages (bucket, entry, next in chain) for a group of
+ * packets before any is processed, and ph_conn_lookup_hashed() reuses the
+ * hash.
+ *
+ * Known limits: IPv4 only; at most 2^30 entries; packet counters are 32
+ * bits per direction and wrap.
  */
 #ifndef PH_CORE_CONN_H
 #define PH_CORE_CONN_H
@@ -117,26 +137,40 @@ enum ph_conn_rule {
 	PH_RULE_IDENTITY, /* nat 0 ADDR MASK on nats[rule_idx] */
 };
 
+/*
+ * Layout: the fields every packet of an established flow reads or writes
+ * (keys, chain links, last activity, state, flags) come first, so that
+ * with the pool aligned to 64 bytes they share as few cache lines as
+ * possible; counters and TCP windows follow; what only building,
+ * teardown and `show` read comes last.  144 bytes.
+ */
 struct ph_conn {
-	struct ph_flow_key k[2]; /* ORIG, REPLY */
-	uint32_t hnext[2];	 /* hash chain: next node ref, 0 = end */
-	struct ph_lru_link lru;	 /* timeout class list */
-	uint32_t xl;		 /* xlate index or PH_IDX_NONE */
-	uint32_t id;		 /* PIX connection number */
-	uint32_t rule_idx;	 /* static/nat index (see rule) */
-	uint32_t insp;		 /* inspector's state handle */
-	ph_time_t start;	 /* built */
-	ph_time_t last;		 /* last packet */
-	uint64_t bytes[2];	 /* per direction (ORIG, REPLY) */
-	uint64_t pkts[2];
-	struct ph_tcp_peer tcp[2]; /* TCP: per direction (ORIG, REPLY) */
+	struct ph_flow_key k[2];   /* ORIG, REPLY */
+	uint32_t hnext[2];	   /* hash chain: next node ref, 0 = end */
+	ph_time_t last;		   /* last packet */
 	uint16_t flags;		   /* PH_CF_* */
 	uint8_t state;		   /* enum ph_tcp_state */
 	uint8_t tclass;		   /* enum ph_tclass */
 	uint8_t rule;		   /* enum ph_conn_rule */
 	uint8_t insp_id;	   /* inspector number + 1, 0 = none */
 	uint16_t icmp_seq;	   /* ICMP: first sequence (302020/302021) */
+	uint32_t lnk;		   /* when put on its list, PH_CONN_LNK units */
+	uint32_t xl;		   /* xlate index or PH_IDX_NONE */
+	struct ph_tcp_peer tcp[2]; /* TCP: per direction (ORIG, REPLY) */
+	uint32_t pkts[2];	   /* per direction (ORIG, REPLY); wraps */
+	uint64_t bytes[2];
+	struct ph_lru_link lru; /* timeout class list */
+	uint32_t id;		/* PIX connection number */
+	uint32_t rule_idx;	/* static/nat index (see rule) */
+	ph_time_t start;	/* built */
+	uint32_t insp;		/* inspector's state handle */
 };
+
+/*
+ * Lazy LRU (see ph_conn_touch_lazy): lnk counts units of 2^30 ns (about
+ * 1.07 s); a class list is in order of lnk.
+ */
+#define PH_CONN_LNK_SHIFT 30
 
 struct ph_conntab {
 	struct ph_conn *pool;
@@ -192,16 +226,53 @@ uint32_t ph_conn_lookup(const struct ph_conntab *t, const struct ph_flow_key *k,
 /** Record activity: last := now, move to the tail of its list. */
 void ph_conn_touch(struct ph_conntab *t, uint32_t idx, ph_time_t now);
 
+/**
+ * Record activity of a packet: last := now; move to the tail of its list
+ * only when it was linked there timeout_sec / 16 (at least ~1 s) or more
+ * ago (see the top of this file).  timeout_sec is the class's (0 = never).
+ */
+void ph_conn_touch_lazy(struct ph_conntab *t, uint32_t idx, ph_time_t now,
+			uint32_t timeout_sec);
+
+/** The table's keyed hash of k (GRE: sport ignored), for the calls below. */
+uint64_t ph_conn_hash(const struct ph_conntab *t, const struct ph_flow_key *k);
+
+/** ph_conn_lookup() with h = ph_conn_hash(t, k) already computed. */
+uint32_t ph_conn_lookup_hashed(const struct ph_conntab *t,
+			       const struct ph_flow_key *k, uint64_t h,
+			       int *dir);
+
+/**
+ * Prefetch what a lookup of k (hash h) will read: stage 0 its bucket,
+ * stage 1 the first entry of the chain (all its cache lines), stage 2 the
+ * second entry when the first does not match.  Each stage reads what the
+ * one before fetched, so a batch runs stage 0 for all its packets, then
+ * stage 1, ...  A hint only: no effect on results.
+ */
+void ph_conn_prefetch(const struct ph_conntab *t, const struct ph_flow_key *k,
+		      uint64_t h, unsigned stage);
+
 /** Move an entry to another timeout class (as most recent). */
 void ph_conn_set_class(struct ph_conntab *t, uint32_t idx, unsigned tclass,
 		       ph_time_t now);
 
 /**
- * The least recently active entry of class c if it has been idle for
- * timeout_sec or more at now (timeout 0 = never), else PH_IDX_NONE.
+ * The first expired entry of class c in list order (idle for timeout_sec
+ * or more at now; timeout 0 = never), else PH_IDX_NONE.  With exact
+ * touches (ph_conn_touch) that is the head.
  */
 uint32_t ph_conn_expired(const struct ph_conntab *t, unsigned c,
 			 uint32_t timeout_sec, ph_time_t now);
+
+/**
+ * The first expired entry of class c (idle timeout_sec or more at now;
+ * 0 = never) at or after entry `from` of its list (PH_IDX_NONE: from
+ * the head), or PH_IDX_NONE when none is.  Steps over at most *scan
+ * entries that are still active (decremented; NULL: no bound).
+ */
+uint32_t ph_conn_expired_from(const struct ph_conntab *t, unsigned c,
+			      uint32_t timeout_sec, ph_time_t now,
+			      uint32_t from, unsigned *scan);
 
 /** Has entry idx been idle timeout_sec or more (0 = never)? */
 bool ph_conn_is_expired(const struct ph_conn *c, uint32_t timeout_sec,

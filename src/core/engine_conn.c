@@ -262,7 +262,8 @@ eng_conn_packet(struct ph_engine *eng, struct eng_pkt *ep, uint32_t idx,
 	if (cls != c->tclass)
 		ph_conn_set_class(eng->conns, idx, cls, ep->now);
 	else
-		ph_conn_touch(eng->conns, idx, ep->now);
+		ph_conn_touch_lazy(eng->conns, idx, ep->now,
+				   eng_class_timeout(eng, cls));
 	if (first)
 		eng_note_first_frag(eng, &fk, ep->now, idx, dir, out_if,
 				    ph_pkt_inspected_len(p));
@@ -500,22 +501,45 @@ eng_td_of_class(unsigned c)
 	}
 }
 
+/*
+ * Expire class c's connections, walking its lazy list (conn.h): up to
+ * budget teardowns, stepping over up to *scan active entries.  The next
+ * entry is noted before a teardown; if an inspector's teardown hook took
+ * it too, the walk starts again from the head.
+ */
+static unsigned
+expire_class(struct ph_engine *eng, unsigned c, ph_time_t now, unsigned budget,
+	     unsigned *scan)
+{
+	struct ph_conntab *t = eng->conns;
+	uint32_t to = eng_class_timeout(eng, c), idx, from = PH_IDX_NONE;
+	unsigned n = 0;
+
+	while (n < budget &&
+	       (idx = ph_conn_expired_from(t, c, to, now, from, scan)) !=
+		       PH_IDX_NONE) {
+		uint32_t next = ph_conn_at(t, idx)->lru.next;
+
+		ph_eng_conn_destroy(eng, idx, eng_td_of_class(c), now);
+		n++;
+		if (next == PH_IDX_NONE)
+			break;
+		from = ph_conn_live(t, next) && ph_conn_at(t, next)->tclass == c
+			       ? next
+			       : PH_IDX_NONE;
+	}
+	return n;
+}
+
 unsigned
 eng_expire(struct ph_engine *eng, ph_time_t now, unsigned budget)
 {
-	unsigned n = 0, k;
+	/* active entries the lazy lists may step over, all classes */
+	unsigned n = 0, k, scan = 4 * budget;
 
-	for (k = 0; k < PH_TC_MAX && n < budget; k++) {
-		unsigned c = (eng->tick_next + k) % PH_TC_MAX;
-		uint32_t to = eng_class_timeout(eng, c), idx;
-
-		while (n < budget &&
-		       (idx = ph_conn_expired(eng->conns, c, to, now)) !=
-			       PH_IDX_NONE) {
-			ph_eng_conn_destroy(eng, idx, eng_td_of_class(c), now);
-			n++;
-		}
-	}
+	for (k = 0; k < PH_TC_MAX && n < budget; k++)
+		n += expire_class(eng, (eng->tick_next + k) % PH_TC_MAX, now,
+				  budget - n, &scan);
 	eng->tick_next = (eng->tick_next + 1) % PH_TC_MAX;
 	for (k = 0; k < PH_XC_MAX && n < budget; k++) {
 		uint32_t to = eng->to[k == PH_XC_PAT ? PH_TO_PAT_XLATE
