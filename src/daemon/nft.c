@@ -36,6 +36,7 @@
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
 #include <libnftnl/expr.h>
+#include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/table.h>
 
@@ -73,6 +74,9 @@ struct ph_nft {
 	int native_err;		   /* how the kernel refused native queue */
 	char teardown[PH_NFT_TEARDOWN_BUF];
 	size_t teardown_len;
+	uint32_t shed_rate; /* 0: no shedding rule */
+	bool shed_live;	    /* the applied table has the shedding rule */
+	int shed_err;	    /* how the kernel refused the shedding rule */
 };
 
 /* Where a batch failed: errno and the sequence number of the message. */
@@ -245,6 +249,167 @@ ph_nft_expr_queue_compat(const struct ph_nft *nft)
 	return e;
 }
 
+/* ---- shedding: counter object, chain, limit rule, jumps --------------- */
+
+static void
+ph_nft_rule_head(const struct ph_nft *nft, struct nftnl_rule *r,
+		 const char *chain)
+{
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, nft->table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_IPV4);
+}
+
+/* immediate verdict: drop, or jump to chain */
+static struct nftnl_expr *
+ph_nft_expr_verdict(int verdict, const char *chain)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
+
+	if (e == NULL)
+		return NULL;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
+	if (chain != NULL)
+		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
+	return e;
+}
+
+/* The burst: about 10 ms of the rate, within [32, 4096] packets. */
+static uint32_t
+ph_nft_shed_burst(uint32_t rate)
+{
+	uint32_t b = rate / 100;
+
+	return b < 32 ? 32 : b > 4096 ? 4096 : b;
+}
+
+/* limit rate over RATE/second burst B packets counter name "shed" drop */
+static struct nftnl_rule *
+ph_nft_shed_rule_obj(const struct ph_nft *nft, uint32_t rate)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nftnl_expr *l, *o;
+
+	if (r == NULL)
+		return NULL;
+	ph_nft_rule_head(nft, r, PH_NFT_SHED_CHAIN);
+	l = nftnl_expr_alloc("limit");
+	if (l != NULL) {
+		nftnl_expr_set_u64(l, NFTNL_EXPR_LIMIT_RATE, rate);
+		nftnl_expr_set_u64(l, NFTNL_EXPR_LIMIT_UNIT, 1);
+		nftnl_expr_set_u32(l, NFTNL_EXPR_LIMIT_BURST,
+				   ph_nft_shed_burst(rate));
+		nftnl_expr_set_u32(l, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+		nftnl_expr_set_u32(l, NFTNL_EXPR_LIMIT_FLAGS, NFT_LIMIT_F_INV);
+	}
+	o = nftnl_expr_alloc("objref");
+	if (o != NULL) {
+		nftnl_expr_set_u32(o, NFTNL_EXPR_OBJREF_IMM_TYPE,
+				   NFT_OBJECT_COUNTER);
+		nftnl_expr_set_str(o, NFTNL_EXPR_OBJREF_IMM_NAME,
+				   PH_NFT_SHED_COUNTER);
+	}
+	if (ph_nft_add_expr(r, l) < 0 || ph_nft_add_expr(r, o) < 0 ||
+	    ph_nft_add_expr(r, ph_nft_expr_verdict(NF_DROP, NULL)) < 0) {
+		nftnl_rule_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* iifname NAME jump shed */
+static struct nftnl_rule *
+ph_nft_jump_rule_obj(const struct ph_nft *nft, const char *ifname)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	if (r == NULL)
+		return NULL;
+	ph_nft_rule_head(nft, r, PH_NFT_CHAIN_NAME);
+	if (ph_nft_expr_iifname(r, ifname) < 0 ||
+	    ph_nft_add_expr(
+		    r, ph_nft_expr_verdict(NFT_JUMP, PH_NFT_SHED_CHAIN)) < 0) {
+		nftnl_rule_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Append a NEWRULE (or, r == NULL, a DELRULE of every rule of chain). */
+static int
+ph_nft_put_rule_msg(struct ph_nft *nft, struct mnl_nlmsg_batch *b,
+		    struct nftnl_rule *r, const char *flush_chain)
+{
+	struct nlmsghdr *nlh;
+
+	if (r == NULL && flush_chain == NULL)
+		return -ENOMEM;
+	if (r == NULL) {
+		r = nftnl_rule_alloc();
+		if (r == NULL)
+			return -ENOMEM;
+		ph_nft_rule_head(nft, r, flush_chain);
+		nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b),
+					    NFT_MSG_DELRULE, NFPROTO_IPV4,
+					    NLM_F_ACK, nft->seq++);
+	} else {
+		nlh = nftnl_nlmsg_build_hdr(
+			mnl_nlmsg_batch_current(b), NFT_MSG_NEWRULE,
+			NFPROTO_IPV4, NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK,
+			nft->seq++);
+	}
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	mnl_nlmsg_batch_next(b);
+	return 0;
+}
+
+static struct nftnl_obj *
+ph_nft_counter_obj(const struct ph_nft *nft)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+
+	if (o == NULL)
+		return NULL;
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, nft->table);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, PH_NFT_SHED_COUNTER);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, NFPROTO_IPV4);
+	return o;
+}
+
+/* counter object "shed", regular chain "shed", its limit rule */
+static int
+ph_nft_put_shed(struct ph_nft *nft, struct mnl_nlmsg_batch *b)
+{
+	struct nftnl_obj *o = ph_nft_counter_obj(nft);
+	struct nftnl_chain *c;
+	struct nlmsghdr *nlh;
+
+	if (o == NULL)
+		return -ENOMEM;
+	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_NEWOBJ,
+				    NFPROTO_IPV4, NLM_F_CREATE | NLM_F_ACK,
+				    nft->seq++);
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+	mnl_nlmsg_batch_next(b);
+	c = nftnl_chain_alloc();
+	if (c == NULL)
+		return -ENOMEM;
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, nft->table);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, PH_NFT_SHED_CHAIN);
+	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b),
+				    NFT_MSG_NEWCHAIN, NFPROTO_IPV4,
+				    NLM_F_CREATE | NLM_F_ACK, nft->seq++);
+	nftnl_chain_nlmsg_build_payload(nlh, c);
+	nftnl_chain_free(c);
+	mnl_nlmsg_batch_next(b);
+	return ph_nft_put_rule_msg(
+		nft, b, ph_nft_shed_rule_obj(nft, nft->shed_rate), NULL);
+}
+
 /* iifname NAME counter notrack queue ... */
 static struct nftnl_rule *
 ph_nft_rule_obj(const struct ph_nft *nft, const char *ifname,
@@ -277,9 +442,17 @@ static int
 ph_nft_put_rule(struct ph_nft *nft, struct mnl_nlmsg_batch *b,
 		const char *ifname, enum ph_nft_method m)
 {
-	struct nftnl_rule *r = ph_nft_rule_obj(nft, ifname, m);
+	struct nftnl_rule *r;
 	struct nlmsghdr *nlh;
+	int err;
 
+	if (nft->shed_rate != 0) {
+		err = ph_nft_put_rule_msg(
+			nft, b, ph_nft_jump_rule_obj(nft, ifname), NULL);
+		if (err < 0)
+			return err;
+	}
+	r = ph_nft_rule_obj(nft, ifname, m);
 	if (r == NULL)
 		return -ENOMEM;
 	nlh = nftnl_nlmsg_build_hdr(
@@ -402,6 +575,9 @@ ph_nft_new(const struct ph_nft_opts *opts)
 	}
 	nft->opts.table = NULL; /* we keep our own copy */
 	nft->method = nft->opts.method;
+	nft->shed_rate = nft->opts.shed_rate > PH_NFT_SHED_MAX
+				 ? PH_NFT_SHED_MAX
+				 : nft->opts.shed_rate;
 	nft->seq = (uint32_t)time(NULL);
 	nft->nl = mnl_socket_open(NETLINK_NETFILTER);
 	if (nft->nl == NULL) {
@@ -449,7 +625,7 @@ ph_nft_check_names(const char *const *ifnames, size_t n)
 static int
 ph_nft_build(struct ph_nft *nft, struct mnl_nlmsg_batch *b,
 	     const char *const *ifnames, size_t n, enum ph_nft_method m,
-	     uint32_t *rule_seq_lo, uint32_t *rule_seq_hi)
+	     uint32_t seq[4])
 {
 	size_t i;
 	int err;
@@ -462,28 +638,34 @@ ph_nft_build(struct ph_nft *nft, struct mnl_nlmsg_batch *b,
 		err = ph_nft_put_table(nft, b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
 	if (err == 0)
 		err = ph_nft_put_chain(nft, b);
-	*rule_seq_lo = nft->seq;
+	seq[2] = nft->seq;
+	if (err == 0 && nft->shed_rate != 0)
+		err = ph_nft_put_shed(nft, b);
+	seq[3] = nft->seq;
+	seq[0] = nft->seq;
 	for (i = 0; err == 0 && i < n; i++)
 		err = ph_nft_put_rule(nft, b, ifnames[i], m);
-	*rule_seq_hi = nft->seq;
+	seq[1] = nft->seq;
 	ph_nft_put_end(nft, b);
 	return err;
 }
 
 /* One attempt with method m.  Sets *queue_refused when a rule failed in
- * the way a kernel without that queue expression fails. */
+ * the way a kernel without that queue expression fails, *shed_refused
+ * when the shedding part failed (a kernel without limit or objref). */
 static int
 ph_nft_try(struct ph_nft *nft, const char *const *ifnames, size_t n,
-	   enum ph_nft_method m, bool *queue_refused)
+	   enum ph_nft_method m, bool *queue_refused, bool *shed_refused)
 {
-	size_t cap = 4096 + n * PH_NFT_RULE_BYTES;
+	size_t cap = 4096 + n * 2 * PH_NFT_RULE_BYTES;
 	struct ph_nft_ack ack = { 0 };
 	struct mnl_nlmsg_batch *b;
-	uint32_t lo, hi;
+	uint32_t seq[4];
 	char *buf;
 	int err;
 
 	*queue_refused = false;
+	*shed_refused = false;
 	buf = malloc(cap * 2); /* batch API wants room past its limit */
 	if (buf == NULL)
 		return -ENOMEM;
@@ -492,16 +674,38 @@ ph_nft_try(struct ph_nft *nft, const char *const *ifnames, size_t n,
 		free(buf);
 		return -ENOMEM;
 	}
-	err = ph_nft_build(nft, b, ifnames, n, m, &lo, &hi);
+	err = ph_nft_build(nft, b, ifnames, n, m, seq);
 	if (err == 0)
 		err = ph_nft_send(nft, mnl_nlmsg_batch_head(b),
 				  mnl_nlmsg_batch_size(b), &ack);
-	if (err != 0 && err == ack.err && ack.err_seq - lo < hi - lo &&
+	if (err != 0 && err == ack.err &&
+	    ack.err_seq - seq[0] < seq[1] - seq[0] &&
 	    (err == -ENOENT || err == -EOPNOTSUPP))
 		*queue_refused = true;
+	if (err != 0 && err == ack.err &&
+	    ack.err_seq - seq[2] < seq[3] - seq[2])
+		*shed_refused = true;
+	nft->shed_live = err == 0 && nft->shed_rate != 0;
 	mnl_nlmsg_batch_stop(b);
 	free(buf);
 	return err;
+}
+
+/* One method; a kernel that refuses the shedding rule gets the table
+ * without it (shed_err says why). */
+static int
+ph_nft_try_shed(struct ph_nft *nft, const char *const *ifnames, size_t n,
+		enum ph_nft_method m, bool *queue_refused)
+{
+	bool shed_refused;
+	int err;
+
+	err = ph_nft_try(nft, ifnames, n, m, queue_refused, &shed_refused);
+	if (err == 0 || !shed_refused)
+		return err;
+	nft->shed_err = err;
+	nft->shed_rate = 0;
+	return ph_nft_try(nft, ifnames, n, m, queue_refused, &shed_refused);
 }
 
 int
@@ -514,8 +718,8 @@ ph_nft_apply(struct ph_nft *nft, const char *const *ifnames, size_t n)
 	if (err != 0)
 		return err;
 	if (nft->method != PH_NFT_QUEUE_AUTO)
-		return ph_nft_try(nft, ifnames, n, nft->method, &refused);
-	err = ph_nft_try(nft, ifnames, n, PH_NFT_QUEUE_NATIVE, &refused);
+		return ph_nft_try_shed(nft, ifnames, n, nft->method, &refused);
+	err = ph_nft_try_shed(nft, ifnames, n, PH_NFT_QUEUE_NATIVE, &refused);
 	if (err == 0) {
 		nft->method = PH_NFT_QUEUE_NATIVE;
 		return 0;
@@ -523,10 +727,123 @@ ph_nft_apply(struct ph_nft *nft, const char *const *ifnames, size_t n)
 	if (!refused)
 		return err;
 	nft->native_err = err;
-	err = ph_nft_try(nft, ifnames, n, PH_NFT_QUEUE_COMPAT, &refused);
+	err = ph_nft_try_shed(nft, ifnames, n, PH_NFT_QUEUE_COMPAT, &refused);
 	if (err == 0)
 		nft->method = PH_NFT_QUEUE_COMPAT;
 	return err;
+}
+
+int
+ph_nft_shed_set(struct ph_nft *nft, uint32_t rate)
+{
+	char buf[2 * PH_NFT_TEARDOWN_BUF];
+	struct ph_nft_ack ack;
+	struct mnl_nlmsg_batch *b;
+	int err;
+
+	if (rate == 0 || rate > PH_NFT_SHED_MAX)
+		return -EINVAL;
+	if (!nft->shed_live) {
+		if (nft->shed_err != 0)
+			return -EOPNOTSUPP;
+		nft->shed_rate = rate;
+		return 0;
+	}
+	/* flush chain shed + add rule: one transaction, no handle needed */
+	b = mnl_nlmsg_batch_start(buf, sizeof(buf) / 2);
+	if (b == NULL)
+		return -ENOMEM;
+	ph_nft_put_begin(nft, b);
+	err = ph_nft_put_rule_msg(nft, b, NULL, PH_NFT_SHED_CHAIN);
+	if (err == 0)
+		err = ph_nft_put_rule_msg(
+			nft, b, ph_nft_shed_rule_obj(nft, rate), NULL);
+	ph_nft_put_end(nft, b);
+	if (err == 0)
+		err = ph_nft_send(nft, mnl_nlmsg_batch_head(b),
+				  mnl_nlmsg_batch_size(b), &ack);
+	mnl_nlmsg_batch_stop(b);
+	if (err == 0)
+		nft->shed_rate = rate;
+	return err;
+}
+
+uint32_t
+ph_nft_shed_rate(const struct ph_nft *nft)
+{
+	return nft->shed_live ? nft->shed_rate : 0;
+}
+
+int
+ph_nft_shed_error(const struct ph_nft *nft)
+{
+	return nft->shed_err;
+}
+
+/* Parse the NEWOBJ reply of a GETOBJ: the counter's packets. */
+static int
+ph_nft_parse_counter(const void *buf, size_t len, uint64_t *pkts)
+{
+	const struct nlmsghdr *nlh = buf;
+	int rem = (int)len, ret = -ENOENT;
+
+	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+		struct nftnl_obj *o;
+
+		if (nlh->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+			if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(*e)) &&
+			    e->error != 0)
+				ret = e->error;
+			continue;
+		}
+		if (NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_NEWOBJ)
+			continue;
+		o = nftnl_obj_alloc();
+		if (o == NULL)
+			return -ENOMEM;
+		if (nftnl_obj_nlmsg_parse(nlh, o) == 0) {
+			*pkts = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
+			ret = 0;
+		}
+		nftnl_obj_free(o);
+	}
+	return ret;
+}
+
+int
+ph_nft_shed_count(struct ph_nft *nft, uint64_t *pkts)
+{
+	struct nftnl_obj *o;
+	char buf[PH_NFT_ACK_BUF];
+	struct nlmsghdr *nlh;
+	ssize_t n;
+	int ret = -ENOENT;
+
+	if (!nft->shed_live)
+		return -ENOENT;
+	o = ph_nft_counter_obj(nft);
+	if (o == NULL)
+		return -ENOMEM;
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, NFPROTO_IPV4,
+				    NLM_F_ACK, nft->seq++);
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+	if (mnl_socket_sendto(nft->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	/* handled inside sendto: the reply and the ack are queued */
+	for (;;) {
+		n = recv(mnl_socket_get_fd(nft->nl), buf, sizeof(buf),
+			 MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (ph_nft_parse_counter(buf, (size_t)n, pkts) == 0)
+			ret = 0;
+	}
+	return ret;
 }
 
 int
@@ -540,6 +857,7 @@ ph_nft_teardown(struct ph_nft *nft)
 {
 	struct ph_nft_ack ack;
 
+	nft->shed_live = false;
 	return ph_nft_send(nft, nft->teardown, nft->teardown_len, &ack);
 }
 

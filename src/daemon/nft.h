@@ -13,7 +13,28 @@
  *	}
  *
  * One rule per managed interface (iifname match, so an interface that is
- * re-created keeps matching).  `notrack` keeps kernel conntrack and NAT
+ * re-created keeps matching).
+ *
+ * With shedding (opts.shed_rate, pinholed --shed), each queue rule is
+ * preceded by `iifname "X" jump shed`, and the table has
+ *
+ *		counter shed { }
+ *		chain shed {
+ *			limit rate over RATE/second burst B packets
+ *				counter name "shed" drop
+ *		}
+ *
+ * so packets past RATE (one bucket for all interfaces, B = 10 ms of RATE
+ * within 32-4096) are dropped for the cost of one rule evaluation, before
+ * the queue builds a netlink message for them (receive livelock:
+ * docs/performance.md).  ph_nft_shed_set() changes RATE with one batch
+ * "flush chain shed; add rule": atomic, no rule handle to track, and the
+ * named counter keeps counting across changes.  A named limit object
+ * would be simpler still, but the kernel has no update operation for
+ * limit objects: re-adding one with a new rate returns success and keeps
+ * the old rate (checked on 6.18: `nft add limit` twice, `nft list`).  A
+ * kernel that refuses the shedding part gets the table without it
+ * (ph_nft_shed_error()).  `notrack` keeps kernel conntrack and NAT
  * away from these packets: all translation happens in user space.  The
  * queue has no bypass flag by default, so while the table exists and no
  * program listens on the queue, the kernel drops the packets (fail-closed).
@@ -56,6 +77,9 @@ enum ph_nft_method {
 #define PH_NFT_TABLE_DEFAULT "pinhole"
 #define PH_NFT_CHAIN_NAME    "prerouting"
 #define PH_NFT_PRIO_RAW	     (-300) /* NF_IP_PRI_RAW: before conntrack */
+#define PH_NFT_SHED_CHAIN    "shed"
+#define PH_NFT_SHED_COUNTER  "shed"
+#define PH_NFT_SHED_MAX	     100000000u /* pps; past it the bucket rounds */
 
 struct ph_nft_opts {
 	const char *table;	   /* table name; NULL = "pinhole" */
@@ -65,6 +89,7 @@ struct ph_nft_opts {
 	bool cpu_fanout;	   /* pick the queue by CPU, not flow hash */
 	enum ph_nft_method method; /* PH_NFT_QUEUE_AUTO by default */
 	int priority;		   /* chain priority; 0 means raw (-300) */
+	uint32_t shed_rate;	   /* pps: shedding rule; 0 = none */
 };
 
 struct ph_nft;
@@ -109,6 +134,27 @@ int ph_nft_native_error(const struct ph_nft *nft);
 
 /** "native", "compat" or "auto". */
 const char *ph_nft_method_name(enum ph_nft_method m);
+
+/**
+ * Set the shedding rule's rate (pps, 1..PH_NFT_SHED_MAX).  When the table
+ * is in the kernel with the rule: one batch that replaces it (its counter
+ * continues); before the first apply: the rate it will be built with.
+ * Returns 0, -EINVAL, -EOPNOTSUPP (the kernel refused the rule), or the
+ * kernel's -errno (the old rule stays).
+ */
+int ph_nft_shed_set(struct ph_nft *nft, uint32_t rate);
+
+/** The rate of the shedding rule in the kernel; 0 when there is none. */
+uint32_t ph_nft_shed_rate(const struct ph_nft *nft);
+
+/**
+ * Packets dropped by the shedding rule since the table was last built
+ * (the named counter).  Returns 0, -ENOENT without the rule, or -errno.
+ */
+int ph_nft_shed_count(struct ph_nft *nft, uint64_t *pkts);
+
+/** How the kernel refused the shedding rule (-errno), or 0. */
+int ph_nft_shed_error(const struct ph_nft *nft);
 
 /** Close the socket.  Does NOT delete the table: call teardown first. */
 void ph_nft_free(struct ph_nft *nft);
