@@ -198,12 +198,17 @@ eng_pkt_key(const struct eng_pkt *ep, struct ph_flow_key *k)
 	}
 }
 
-/* Lookup that tears down an entry found idle past its timeout. */
+/* Lookup that tears down an entry found idle past its timeout.  A batch
+ * (engine_batch.c) has hashed the packet's key ahead: reuse it. */
 static uint32_t
 lookup_live(struct ph_engine *eng, const struct ph_flow_key *k, int *dir,
 	    ph_time_t now)
 {
-	uint32_t idx = ph_conn_lookup(eng->conns, k, dir);
+	uint32_t idx =
+		eng->hint_ok && memcmp(k, &eng->hint_key, sizeof(*k)) == 0
+			? ph_conn_lookup_hashed(eng->conns, k, eng->hint_hash,
+						dir)
+			: ph_conn_lookup(eng->conns, k, dir);
 	struct ph_conn *c;
 
 	if (idx == PH_IDX_NONE)
@@ -306,6 +311,15 @@ int
 ph_engine_process(struct ph_engine *eng, struct ph_pkt_in *pkt, ph_time_t now,
 		  struct ph_pkt_out *out)
 {
+	if (eng != NULL)
+		eng->hint_ok = false;
+	return eng_process_one(eng, pkt, now, out);
+}
+
+int
+eng_process_one(struct ph_engine *eng, struct ph_pkt_in *pkt, ph_time_t now,
+		struct ph_pkt_out *out)
+{
 	struct eng_pkt ep;
 	unsigned r;
 	uint32_t idx;
@@ -340,8 +354,7 @@ ph_engine_process(struct ph_engine *eng, struct ph_pkt_in *pkt, ph_time_t now,
 		return 0;
 	}
 	idx = lookup_flow(eng, &ep, &dir);
-	if (idx != PH_IDX_NONE && dir == 1 &&
-	    !eng_gre_reply_ok(eng, &ep, idx))
+	if (idx != PH_IDX_NONE && dir == 1 && !eng_gre_reply_ok(eng, &ep, idx))
 		return 0;
 	if (idx != PH_IDX_NONE)
 		eng_conn_packet(eng, &ep, idx, dir);

@@ -2,6 +2,7 @@
  * core/engine_int.h - the engine's internals, shared by its files:
  *
  *   engine.c        ph_engine_process(): parse, find the flow, hand over
+ *   engine_batch.c  ph_engine_process_batch(): hash and prefetch ahead
  *   engine_flow.c   a packet with no connection: PIX policy, new conns
  *   engine_conn.c   build / tear down connections and xlates, expiry
  *   engine_acl.c    access-group and conduit checks, hit counts, 106100
@@ -94,6 +95,11 @@ struct ph_engine {
 	uint32_t relq_head, relq_n;
 	uint32_t hold_out; /* slot + 1 handed out by ph_engine_release() */
 	struct ph_engine_counters ctr;
+	/* engine_batch.c: the current packet's flow key as hashed ahead
+	 * (only used when the lookup's key equals it) */
+	struct ph_flow_key hint_key;
+	uint64_t hint_hash;
+	bool hint_ok;
 };
 
 /* One packet on its way through the engine. */
@@ -107,6 +113,9 @@ struct eng_pkt {
 };
 
 /* engine.c */
+/** ph_engine_process() without clearing the batch hint (engine_batch.c). */
+int eng_process_one(struct ph_engine *eng, struct ph_pkt_in *pkt, ph_time_t now,
+		    struct ph_pkt_out *out);
 void eng_drop(struct ph_engine *eng, struct eng_pkt *ep, unsigned reason);
 void eng_accept(struct ph_engine *eng, struct eng_pkt *ep, ph_ifidx_t out_if);
 /** Continue an accepted packet on connection idx, direction dir: TCP
