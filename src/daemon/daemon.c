@@ -23,9 +23,11 @@
  * its packets are dropped by the daemon (a PIX passes nothing on a shut
  * port), so shutting a port in the rules never opens it.
  *
- * Known limits: IPv4 only; an interface deleted while running loses its
- * owned addresses (the queue rule matches the name and resumes when it
- * comes back, addresses are restored at the next reload).
+ * Interfaces that change while running (down/up, deleted and re-created,
+ * addresses) are followed by ifmon.c: the queue rule matches the name, the
+ * ifindex table and the owned addresses follow a re-created interface.
+ *
+ * Known limits: IPv4 only.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -663,6 +665,8 @@ load_initial(struct ph_daemon *d)
 	rc = pd_ifaces_resolve(d->pol, d->ifs, &d->n_ifs, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "pinholed: %s: %s\n", d->cfg->file, err);
+		ph_policy_free(d->pol); /* teardown() is not reached */
+		d->pol = NULL;
 		return rc;
 	}
 	return 0;

@@ -21,7 +21,8 @@
  * index table; a packet from an ifindex not in it (an interface deleted
  * and re-created under the same name gets a new ifindex) causes one
  * re-resolution by name, at most once a second, before it is dropped and
- * counted.
+ * counted.  ifmon.c normally updates the table first, as soon as rtnetlink
+ * reports the re-created interface, and puts its owned addresses back.
  */
 #ifndef PH_DAEMON_DAEMON_H
 #define PH_DAEMON_DAEMON_H
