@@ -194,7 +194,7 @@ step_start() {
 }
 
 step_down_up() {
-	local rpid spid
+	local rpid spid t0
 	STEP="down/up"
 	ph_bg srv "$T/updown-recv.log" $TRAFFIC tcp-recv 5010 40
 	rpid=$PH_LAST_PID
@@ -202,6 +202,7 @@ step_down_up() {
 	ph_bg cli1 "$T/updown-send.log" $TRAFFIC tcp-send "$PH_SRV" 5010 8
 	spid=$PH_LAST_PID
 	sleep 1.5
+	t0=$(date +%s%N)
 	ph_in gw ip link set outside down
 	check_log "411004 administratively down" \
 		'%PIX-4-411004: Configuration status on Interface outside, changed state to administratively down'
@@ -210,6 +211,7 @@ step_down_up() {
 	check "while down, nothing passes (ICMP cli1 -> srv)" \
 		ph_ping_none cli1 "$PH_SRV"
 	ph_in gw ip link set outside up
+	ok "outside was down for $((($(date +%s%N) - t0) / 1000000)) ms"
 	check_log "411003 administratively up" \
 		'%PIX-4-411003: Configuration status on Interface outside, changed state to administratively up'
 	check_log "411001 line protocol up" \
