@@ -41,11 +41,13 @@
 #define RO_MODE	     0666
 #define FULL_MODE    0660
 #define MIN_MAX_OUT  65536
+#define LOG_BURST    20 /* client-caused log lines per second */
 
 struct ctl_listener {
 	uint8_t kind; /* EP_LISTENER */
 	int fd;
 	bool ro;
+	bool paused; /* out of fds: not watched until the next tick */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
@@ -65,6 +67,10 @@ struct ph_control {
 	struct ctl_handler handlers[PH_CTL_CMD_MAX];
 	ph_control_log_fn log;
 	void *log_arg;
+	uint32_t n_ro, max_ro;	/* clients on the read-only socket */
+	uint32_t log_budget[2]; /* client-caused lines left this second:
+				 * [0] warnings and worse, [1] the rest */
+	uint64_t log_dropped;	/* ... suppressed since the last tick */
 	struct ph_control_stats st;
 	bool in_batch;
 };
@@ -101,6 +107,38 @@ logf_(struct ph_control *ctl, int sev, const char *fmt, ...)
 	ctl->log(ctl->log_arg, sev, msg);
 }
 
+/*
+ * A line about what a client did (connected, sent garbage, was refused,
+ * was dropped).  Any local user can cause these on the read-only socket
+ * as fast as it can connect, and each one is a syslog(3) call on the
+ * packet thread, so at most LOG_BURST of them are written per second
+ * (warnings and worse, and the rest, each); the others are counted and
+ * summed up by the next tick.  Commands run on
+ * the full socket are always logged (they are the audit trail).
+ */
+static void client_logf(struct ph_control *ctl, int sev, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+client_logf(struct ph_control *ctl, int sev, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	if (ctl->log == NULL)
+		return;
+	if (ctl->log_budget[sev > 4] == 0) {
+		ctl->log_dropped++;
+		ctl->st.log_suppressed++;
+		return;
+	}
+	ctl->log_budget[sev > 4]--;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ctl->log(ctl->log_arg, sev, msg);
+}
+
 /* "uid 0 pid 1234 (read-only)" */
 static const char *
 peer_text(const struct ctl_client *c, char *buf, size_t len)
@@ -124,7 +162,10 @@ client_watch(struct ph_control *ctl, struct ctl_client *c)
 	uint32_t want = c->hup_seen ? 0 : EPOLLRDHUP;
 	struct epoll_event ev;
 
-	if (c->state == C_READ && !c->rd_eof)
+	/* the next request is read once the last reply is with the kernel:
+	 * a client that sends and never reads is held back by its own
+	 * socket, not by the daemon's memory */
+	if (c->state == C_READ && !c->rd_eof && queued(c) == 0)
 		want |= EPOLLIN;
 	/* a paged reply that is not done must be woken up even when its
 	 * last page was empty: a writable socket does that */
@@ -249,6 +290,11 @@ apply_defaults(struct ph_control *ctl, const struct ph_control_opts *o)
 	ctl->idle_ms = o->idle_ms ? o->idle_ms : PH_CONTROL_IDLE_MS;
 	ctl->log = o->log;
 	ctl->log_arg = o->log_arg;
+	/* the full socket keeps a quarter of the slots for the operator */
+	ctl->max_ro = ctl->max_clients - ctl->max_clients / 4;
+	if (ctl->max_ro == 0)
+		ctl->max_ro = 1;
+	ctl->log_budget[0] = ctl->log_budget[1] = LOG_BURST;
 }
 
 struct ph_control *
@@ -301,10 +347,13 @@ reap(struct ph_control *ctl)
 	uint32_t k = 0;
 
 	for (uint32_t i = 0; i < ctl->n_clients; i++) {
-		if (ctl->clients[i]->dead)
-			free_client(ctl->clients[i]);
-		else
+		if (!ctl->clients[i]->dead) {
 			ctl->clients[k++] = ctl->clients[i];
+			continue;
+		}
+		if (ctl->clients[i]->peer.ro)
+			ctl->n_ro--;
+		free_client(ctl->clients[i]);
 	}
 	ctl->n_clients = k;
 	ctl->st.clients = k;
@@ -351,7 +400,7 @@ ph_control_fd(const struct ph_control *ctl)
 /* --- accepting --------------------------------------------------------- */
 
 static void
-refuse_busy(struct ph_control *ctl, int fd)
+refuse_busy(struct ph_control *ctl, const struct ctl_listener *l, int fd)
 {
 	static const char msg[] = "ERROR: % Too many control clients; try "
 				  "again later";
@@ -364,8 +413,12 @@ refuse_busy(struct ph_control *ctl, int fd)
 		   MSG_NOSIGNAL | MSG_DONTWAIT);
 	close(fd);
 	ctl->st.refused_busy++;
-	logf_(ctl, 4, "control: refused a client: %u clients connected",
-	      ctl->n_clients);
+	client_logf(
+		ctl, 4,
+		"control: refused a client on the %s socket: %u of %u clients "
+		"connected (%u on the read-only socket, which may use %u)",
+		l->ro ? "read-only" : "full", ctl->n_clients, ctl->max_clients,
+		ctl->n_ro, ctl->max_ro);
 }
 
 static void
@@ -395,8 +448,10 @@ add_client(struct ph_control *ctl, struct ctl_listener *l, int fd)
 	ctl->clients[ctl->n_clients++] = c;
 	ctl->st.clients = ctl->n_clients;
 	ctl->st.accepted++;
-	logf_(ctl, 7, "control: client connected: %s",
-	      peer_text(c, who, sizeof(who)));
+	if (l->ro)
+		ctl->n_ro++;
+	client_logf(ctl, 7, "control: client connected: %s",
+		    peer_text(c, who, sizeof(who)));
 	return;
 
 out_free:
@@ -406,21 +461,43 @@ out_close:
 }
 
 static void
+pause_listener(struct ph_control *ctl, struct ctl_listener *l, bool pause)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = pause ? 0 : EPOLLIN;
+	ev.data.ptr = l;
+	if (epoll_ctl(ctl->epfd, EPOLL_CTL_MOD, l->fd, &ev) == 0)
+		l->paused = pause;
+}
+
+static void
 do_accept(struct ph_control *ctl, struct ctl_listener *l)
 {
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
 		int fd = accept4(l->fd, NULL, NULL,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			/* level-triggered: it would fire again at once */
+			pause_listener(ctl, l, true);
+			client_logf(ctl, 3,
+				    "control: accept on %s: %s; not accepting "
+				    "for a second",
+				    l->path, strerror(errno));
+			return;
+		}
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)
-				logf_(ctl, 3, "control: accept on %s: %s",
-				      l->path, strerror(errno));
+				client_logf(ctl, 3, "control: accept on %s: %s",
+					    l->path, strerror(errno));
 			return;
 		}
-		if (ctl->n_clients >= ctl->max_clients)
-			refuse_busy(ctl, fd);
+		if (ctl->n_clients >= ctl->max_clients ||
+		    (l->ro && ctl->n_ro >= ctl->max_ro))
+			refuse_busy(ctl, l, fd);
 		else
 			add_client(ctl, l, fd);
 	}
@@ -437,8 +514,8 @@ client_close(struct ph_control *ctl, struct ctl_client *c, int sev,
 	if (c->dead)
 		return;
 	if (why != NULL)
-		logf_(ctl, sev, "control: %s: %s", why,
-		      peer_text(c, who, sizeof(who)));
+		client_logf(ctl, sev, "control: %s: %s", why,
+			    peer_text(c, who, sizeof(who)));
 	epoll_ctl(ctl->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	c->fd = -1;
@@ -607,10 +684,10 @@ dispatch(struct ph_control *ctl, struct ctl_client *c)
 	peer_text(c, who, sizeof(who));
 	if (c->peer.ro && (d->flags & PH_CTL_CMDF_WRITE)) {
 		ctl->st.denied++;
-		logf_(ctl, 4,
-		      "control: refused '%s' from %s: read-only "
-		      "socket",
-		      text, who);
+		client_logf(ctl, 4,
+			    "control: refused '%s' from %s: read-only "
+			    "socket",
+			    text, who);
 		snprintf(msg, sizeof(msg),
 			 "ERROR: %% '%s' is not allowed on "
 			 "the read-only socket %s; use %s (root or its group)",
@@ -618,8 +695,10 @@ dispatch(struct ph_control *ctl, struct ctl_client *c)
 		refuse(ctl, c, PH_CTL_E_DENIED, msg);
 		return;
 	}
-	logf_(ctl, (d->flags & PH_CTL_CMDF_WRITE) ? 5 : 7,
-	      "control: %s executed '%s'", who, text);
+	if (d->flags & PH_CTL_CMDF_WRITE)
+		logf_(ctl, 5, "control: %s executed '%s'", who, text);
+	else
+		client_logf(ctl, 7, "control: %s executed '%s'", who, text);
 	if (d->flags & PH_CTL_CMDF_STREAM)
 		start_stream(ctl, c);
 	else if (c->req.cmd == PH_CTL_CMD_NO_DEBUG_PPTP ||
@@ -640,17 +719,25 @@ static void
 serve_input(struct ph_control *ctl, struct ctl_client *c)
 {
 	char err[PH_CTL_ERR_MAX], who[128];
+	bool held = false;
 	int rc;
 
 	while (!c->dead && c->state == C_READ && c->in_len > 0) {
+		if (queued(c) > 0 && client_flush(ctl, c) < 0)
+			return;
+		if (queued(c) > 0) {
+			held = true; /* the writable socket brings us back */
+			break;
+		}
 		rc = ph_ctl_request_decode(c->in, c->in_len, &c->req, err,
 					   sizeof(err));
 		if (rc == 0)
 			break;
 		if (rc < 0) {
 			ctl->st.bad_requests++;
-			logf_(ctl, 4, "control: protocol error from %s: %s",
-			      peer_text(c, who, sizeof(who)), err);
+			client_logf(ctl, 4,
+				    "control: protocol error from %s: %s",
+				    peer_text(c, who, sizeof(who)), err);
 			refuse(ctl, c,
 			       rc == -EMSGSIZE ? PH_CTL_E_TOOBIG
 					       : PH_CTL_E_PROTO,
@@ -665,16 +752,18 @@ serve_input(struct ph_control *ctl, struct ctl_client *c)
 		c->since_ms = now_ms();
 		if (c->req.error != PH_CTL_OK) {
 			ctl->st.bad_requests++;
-			logf_(ctl, 6, "control: bad command from %s: %s",
-			      peer_text(c, who, sizeof(who)), err);
+			client_logf(ctl, 6, "control: bad command from %s: %s",
+				    peer_text(c, who, sizeof(who)), err);
 			refuse(ctl, c, c->req.error, err);
 			continue;
 		}
 		dispatch(ctl, c);
 	}
-	if (!c->dead && c->state == C_READ && c->rd_eof && queued(c) == 0)
+	if (c->dead || held || c->state != C_READ || !c->rd_eof)
+		return;
+	if (queued(c) == 0)
 		client_close(ctl, c, 7, NULL);
-	else if (!c->dead && c->state == C_READ && c->rd_eof)
+	else
 		c->state = C_CLOSING;
 }
 
@@ -684,7 +773,7 @@ client_read(struct ph_control *ctl, struct ctl_client *c)
 	size_t room = sizeof(c->in) - c->in_len;
 	ssize_t n;
 
-	if (room == 0 || c->state != C_READ)
+	if (room == 0 || c->state != C_READ || queued(c) > 0)
 		return;
 	n = recv(c->fd, c->in + c->in_len, room, MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -792,6 +881,17 @@ void
 ph_control_tick(struct ph_control *ctl)
 {
 	uint64_t now = now_ms();
+
+	if (ctl->log_dropped > 0)
+		logf_(ctl, 4,
+		      "control: %llu message(s) about clients suppressed "
+		      "(more than %d a second)",
+		      (unsigned long long)ctl->log_dropped, LOG_BURST);
+	ctl->log_dropped = 0;
+	ctl->log_budget[0] = ctl->log_budget[1] = LOG_BURST;
+	for (unsigned i = 0; i < ctl->n_lst; i++)
+		if (ctl->lst[i].paused)
+			pause_listener(ctl, &ctl->lst[i], false);
 
 	ctl->in_batch = true;
 	for (uint32_t i = 0; i < ctl->n_clients; i++) {

@@ -105,6 +105,7 @@ struct ph_control_stats {
 	uint64_t dropped_overflow; /* clients dropped: output buffer full */
 	uint64_t dropped_timeout;  /* clients dropped: timeout */
 	uint64_t stream_lines;	   /* stream chunks queued */
+	uint64_t log_suppressed;   /* client log lines over the budget */
 	uint32_t clients;	   /* connected now */
 };
 
