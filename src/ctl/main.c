@@ -251,13 +251,14 @@ open_socket(const struct config *c, const struct ph_ctl_cmd_def *d)
 	}
 	fprintf(stderr, "pinholectl: cannot connect to %s: %s\n", full,
 		strerror(-fd));
-	if (fd == -EACCES && (d->flags & PH_CTL_CMDF_WRITE)) {
+	if (fd == -EACCES && (d->flags & PH_CTL_CMDF_WRITE))
 		fprintf(stderr,
 			"pinholectl: '%s' needs the full socket: run "
 			"as root or as a member of its group\n",
 			d->words);
+	/* no permission on the socket is "not allowed", not "no daemon" */
+	if (fd == -EACCES || fd == -EPERM)
 		return -PH_EXIT_DENIED;
-	}
 	return -PH_EXIT_CONNECT;
 }
 
