@@ -74,70 +74,86 @@ struct tok {
 	const struct tok *next; /* children, ended by a NULL word */
 	uint16_t cmd;		/* named when the words end here */
 	bool detail;		/* the `detail` keyword */
+	uint16_t name_cmd;	/* a word that is not a child here is the
+				 * ACL name of this command (NAME_MID) */
 };
 
-#define T_END                        \
-	{                            \
-		NULL, NULL, 0, false \
+#define T_END                           \
+	{                               \
+		NULL, NULL, 0, false, 0 \
 	}
 
 static const struct tok t_conn[] = {
-	{ "detail", NULL, PH_CTL_CMD_SHOW_CONN, true },
+	{ "detail", NULL, PH_CTL_CMD_SHOW_CONN, true, 0 },
 	T_END,
 };
 static const struct tok t_xlate[] = {
-	{ "detail", NULL, PH_CTL_CMD_SHOW_XLATE, true },
+	{ "detail", NULL, PH_CTL_CMD_SHOW_XLATE, true, 0 },
 	T_END,
 };
 static const struct tok t_insp[] = {
-	{ "pptp", NULL, PH_CTL_CMD_SHOW_SERVICE_POLICY_PPTP, false },
+	{ "pptp", NULL, PH_CTL_CMD_SHOW_SERVICE_POLICY_PPTP, false, 0 },
 	T_END,
 };
 static const struct tok t_sp[] = {
-	{ "inspect", t_insp, 0, false },
+	{ "inspect", t_insp, 0, false, 0 },
 	T_END,
 };
 static const struct tok t_show[] = {
-	{ "conn", t_conn, PH_CTL_CMD_SHOW_CONN, false },
-	{ "xlate", t_xlate, PH_CTL_CMD_SHOW_XLATE, false },
-	{ "access-list", NULL, PH_CTL_CMD_SHOW_ACCESS_LIST, false },
-	{ "service-policy", t_sp, 0, false },
-	{ "running-config", NULL, PH_CTL_CMD_SHOW_RUNNING_CONFIG, false },
-	{ "logging", NULL, PH_CTL_CMD_SHOW_LOGGING, false },
-	{ "counters", NULL, PH_CTL_CMD_SHOW_COUNTERS, false },
-	{ "version", NULL, PH_CTL_CMD_SHOW_VERSION, false },
+	{ "conn", t_conn, PH_CTL_CMD_SHOW_CONN, false, 0 },
+	{ "xlate", t_xlate, PH_CTL_CMD_SHOW_XLATE, false, 0 },
+	{ "access-list", NULL, PH_CTL_CMD_SHOW_ACCESS_LIST, false, 0 },
+	{ "service-policy", t_sp, 0, false, 0 },
+	{ "running-config", NULL, PH_CTL_CMD_SHOW_RUNNING_CONFIG, false, 0 },
+	{ "logging", NULL, PH_CTL_CMD_SHOW_LOGGING, false, 0 },
+	{ "counters", NULL, PH_CTL_CMD_SHOW_COUNTERS, false, 0 },
+	{ "version", NULL, PH_CTL_CMD_SHOW_VERSION, false, 0 },
+	T_END,
+};
+static const struct tok t_cacl[] = {
+	{ "counters", NULL, PH_CTL_CMD_CLEAR_ACCESS_LIST, false, 0 },
+	T_END,
+};
+static const struct tok t_cinsp[] = {
+	{ "pptp", NULL, PH_CTL_CMD_CLEAR_SERVICE_POLICY, false, 0 },
+	T_END,
+};
+static const struct tok t_csp[] = {
+	{ "inspect", t_cinsp, 0, false, 0 },
 	T_END,
 };
 static const struct tok t_clear[] = {
-	{ "xlate", NULL, PH_CTL_CMD_CLEAR_XLATE, false },
-	{ "conn", NULL, PH_CTL_CMD_CLEAR_CONN, false },
-	{ "counters", NULL, PH_CTL_CMD_CLEAR_COUNTERS, false },
-	{ "logging", NULL, PH_CTL_CMD_CLEAR_LOGGING, false },
+	{ "xlate", NULL, PH_CTL_CMD_CLEAR_XLATE, false, 0 },
+	{ "conn", NULL, PH_CTL_CMD_CLEAR_CONN, false, 0 },
+	{ "counters", NULL, PH_CTL_CMD_CLEAR_COUNTERS, false, 0 },
+	{ "logging", NULL, PH_CTL_CMD_CLEAR_LOGGING, false, 0 },
+	{ "access-list", t_cacl, 0, false, PH_CTL_CMD_CLEAR_ACCESS_LIST },
+	{ "service-policy", t_csp, PH_CTL_CMD_CLEAR_SERVICE_POLICY, false, 0 },
 	T_END,
 };
 static const struct tok t_debug[] = {
-	{ "pptp", NULL, PH_CTL_CMD_DEBUG_PPTP, false },
+	{ "pptp", NULL, PH_CTL_CMD_DEBUG_PPTP, false, 0 },
 	T_END,
 };
 static const struct tok t_nodebug[] = {
-	{ "pptp", NULL, PH_CTL_CMD_NO_DEBUG_PPTP, false },
+	{ "pptp", NULL, PH_CTL_CMD_NO_DEBUG_PPTP, false, 0 },
 	T_END,
 };
 static const struct tok t_no[] = {
-	{ "debug", t_nodebug, 0, false },
+	{ "debug", t_nodebug, 0, false, 0 },
 	T_END,
 };
 static const struct tok t_undebug[] = {
-	{ "all", NULL, PH_CTL_CMD_UNDEBUG_ALL, false },
+	{ "all", NULL, PH_CTL_CMD_UNDEBUG_ALL, false, 0 },
 	T_END,
 };
 static const struct tok t_top[] = {
-	{ "show", t_show, 0, false },
-	{ "clear", t_clear, 0, false },
-	{ "reload", NULL, PH_CTL_CMD_RELOAD, false },
-	{ "debug", t_debug, 0, false },
-	{ "no", t_no, 0, false },
-	{ "undebug", t_undebug, 0, false },
+	{ "show", t_show, 0, false, 0 },
+	{ "clear", t_clear, 0, false, 0 },
+	{ "reload", NULL, PH_CTL_CMD_RELOAD, false, 0 },
+	{ "debug", t_debug, 0, false, 0 },
+	{ "no", t_no, 0, false, 0 },
+	{ "undebug", t_undebug, 0, false, 0 },
 	T_END,
 };
 
@@ -159,15 +175,26 @@ fail(char *err, size_t errlen, int status, const char *fmt, ...)
 	return status;
 }
 
+/* Does the command take an argument as its last word? */
+static bool
+last_arg(const struct ph_ctl_cmd_def *d)
+{
+	return d->argkind == PH_CTL_ARG_NAME || d->argkind == PH_CTL_ARG_PATH;
+}
+
 static const char *
 arg_name(unsigned argkind)
 {
-	return argkind == PH_CTL_ARG_NAME ? "NAME" : "FILE";
+	return argkind == PH_CTL_ARG_PATH ? "FILE" : "NAME";
 }
 
-/* "conn, xlate, ... or end of command" for the tokens at this point. */
+/*
+ * "conn, xlate, ... or end of command" for the tokens at this point;
+ * with_name: a NAME may come here too (before the children).
+ */
 static void
-expected(char *buf, size_t len, const struct tok *kids, unsigned cmd)
+expected(char *buf, size_t len, const struct tok *kids, unsigned cmd,
+	 bool with_name)
 {
 	const struct ph_ctl_cmd_def *d = ph_ctl_cmd_def(cmd);
 	size_t n = 0;
@@ -179,7 +206,12 @@ expected(char *buf, size_t len, const struct tok *kids, unsigned cmd)
 		strlcat(buf, t->word, len);
 		n++;
 	}
-	if (d != NULL && d->argkind != PH_CTL_ARG_NONE) {
+	if (with_name) {
+		strlcat(buf, n++ > 0 ? " or NAME" : "NAME", len);
+		if (d == NULL)
+			return;
+	}
+	if (d != NULL && last_arg(d)) {
 		if (n++ > 0)
 			strlcat(buf, ", ", len);
 		strlcat(buf, arg_name(d->argkind), len);
@@ -293,14 +325,44 @@ take_arg(const char *const *words, size_t i, size_t n, unsigned argkind,
 	return PH_CTL_OK;
 }
 
+/*
+ * At a token with name_cmd (`clear access-list`), take words[i] as the
+ * ACL name when it names no child exactly and is not the last word, or
+ * names no child at all.  Returns 1 when taken, 0 when not a name here,
+ * or an error status (bad name) as a negative number.
+ */
+static int
+take_mid_name(const struct tok *at, const struct tok *kids,
+	      const char *const *words, size_t i, size_t n, size_t nmatch,
+	      struct ph_ctl_request *out, char *err, size_t errlen)
+{
+	const char *w = words[i];
+	bool exact = false;
+
+	if (at == NULL || at->name_cmd == 0 || out->arg[0] != '\0')
+		return 0;
+	for (const struct tok *t = kids; t != NULL && t->word; t++)
+		exact |= strcasecmp(t->word, w) == 0;
+	if (exact || (nmatch > 0 && i + 1 == n))
+		return 0;
+	if (!valid_name(w))
+		return -fail(err, errlen, PH_CTL_E_INVALID,
+			     "ERROR: %% Invalid access-list name '%.80s': "
+			     "1-%d letters, digits or _-.:+@#$",
+			     w, PH_CTL_NAME_MAX - 1);
+	strlcpy(out->arg, w, sizeof(out->arg));
+	return 1;
+}
+
 /* Walk the tree over words[]; fills out->cmd / detail / arg. */
 static int
 walk(const char *const *words, size_t n, struct ph_ctl_request *out, char *err,
      size_t errlen)
 {
-	const struct tok *kids = t_top;
+	const struct tok *kids = t_top, *at = NULL;
 	unsigned cmd = PH_CTL_CMD_NONE;
 	char exp[512], pre[256];
+	int rc;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct ph_ctl_cmd_def *d = ph_ctl_cmd_def(cmd);
@@ -308,15 +370,22 @@ walk(const char *const *words, size_t n, struct ph_ctl_request *out, char *err,
 		size_t nm;
 
 		t = match(kids, words[i], &nm);
+		rc = take_mid_name(at, kids, words, i, n, nm, out, err, errlen);
+		if (rc < 0)
+			return -rc;
+		if (rc > 0)
+			continue;
 		if (nm > 1)
 			return ambiguous(err, errlen, kids, words[i]);
-		if (t == NULL && d != NULL && d->argkind != PH_CTL_ARG_NONE) {
+		if (t == NULL && d != NULL && last_arg(d)) {
 			out->cmd = (uint16_t)cmd;
 			return take_arg(words, i, n, d->argkind, out, err,
 					errlen);
 		}
 		if (t == NULL) {
-			expected(exp, sizeof(exp), kids, cmd);
+			expected(exp, sizeof(exp), kids, cmd,
+				 at != NULL && at->name_cmd != 0 &&
+					 out->arg[0] == '\0');
 			return fail(
 				err, errlen, PH_CTL_E_INVALID,
 				"ERROR: %% Invalid input detected at '%.80s' "
@@ -326,9 +395,12 @@ walk(const char *const *words, size_t n, struct ph_ctl_request *out, char *err,
 		cmd = t->cmd;
 		out->detail |= t->detail;
 		kids = t->next;
+		at = t;
 	}
 	if (cmd == PH_CTL_CMD_NONE) {
-		expected(exp, sizeof(exp), kids, cmd);
+		expected(exp, sizeof(exp), kids, cmd,
+			 at != NULL && at->name_cmd != 0 &&
+				 out->arg[0] == '\0');
 		prefix_text(pre, sizeof(pre), words, n);
 		return fail(err, errlen, PH_CTL_E_INCOMPLETE,
 			    "ERROR: %% Incomplete command%s%s%s: expected %s",
@@ -479,9 +551,14 @@ int
 ph_ctl_request_text(const struct ph_ctl_request *req, char *buf, size_t len)
 {
 	const struct ph_ctl_cmd_def *d = ph_ctl_cmd_def(req->cmd);
+	const char *last;
 
 	if (d == NULL)
 		return snprintf(buf, len, "%s", "");
+	last = strrchr(d->words, ' ');
+	if (d->argkind == PH_CTL_ARG_NAME_MID && req->arg[0] && last != NULL)
+		return snprintf(buf, len, "%.*s %s%s", (int)(last - d->words),
+				d->words, req->arg, last);
 	return snprintf(buf, len, "%s%s%s%s", d->words,
 			req->detail ? " detail" : "", req->arg[0] ? " " : "",
 			req->arg);
@@ -569,16 +646,25 @@ ph_ctl_commands_help(char *buf, size_t len)
 	for (unsigned i = 1; i < PH_CTL_CMD_MAX; i++) {
 		const struct ph_ctl_cmd_def *d = &cmd_defs[i];
 		char words[64];
+		const char *last = strrchr(d->words, ' ');
 		bool detail =
 			i == PH_CTL_CMD_SHOW_CONN || i == PH_CTL_CMD_SHOW_XLATE;
 
-		snprintf(words, sizeof(words), "%s%s%s%s", d->words,
-			 detail ? " [detail]" : "",
-			 d->argkind != PH_CTL_ARG_NONE ? " [" : "",
-			 d->argkind != PH_CTL_ARG_NONE
-				 ? (d->argkind == PH_CTL_ARG_NAME ? "NAME]"
-								  : "FILE]")
-				 : "");
+		if (d->argkind == PH_CTL_ARG_NAME_MID && last != NULL)
+			snprintf(words, sizeof(words), "%.*s [NAME]%s",
+				 (int)(last - d->words), d->words, last);
+		else if (i == PH_CTL_CMD_CLEAR_SERVICE_POLICY)
+			snprintf(words, sizeof(words), "%s [inspect pptp]",
+				 d->words);
+		else
+			snprintf(words, sizeof(words), "%s%s%s%s", d->words,
+				 detail ? " [detail]" : "",
+				 d->argkind != PH_CTL_ARG_NONE ? " [" : "",
+				 d->argkind != PH_CTL_ARG_NONE
+					 ? (d->argkind == PH_CTL_ARG_NAME
+						    ? "NAME]"
+						    : "FILE]")
+					 : "");
 		n = snprintf(pos < len ? buf + pos : NULL,
 			     pos < len ? len - pos : 0, "  %s\n        %s\n",
 			     words, d->help);

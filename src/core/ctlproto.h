@@ -103,8 +103,10 @@ enum ph_ctl_status {
 /* What may follow a command's words. */
 enum ph_ctl_argkind {
 	PH_CTL_ARG_NONE = 0,
-	PH_CTL_ARG_NAME, /* optional ACL name */
-	PH_CTL_ARG_PATH, /* optional absolute file path */
+	PH_CTL_ARG_NAME,     /* optional ACL name */
+	PH_CTL_ARG_PATH,     /* optional absolute file path */
+	PH_CTL_ARG_NAME_MID, /* optional ACL name before the last word:
+			      * `clear access-list [NAME] counters` */
 };
 
 /*
@@ -133,9 +135,14 @@ enum ph_ctl_argkind {
 	X(CLEAR_CONN, "clear conn", PH_CTL_CMDF_WRITE, PH_CTL_ARG_NONE,       \
 	  "remove every connection")                                          \
 	X(CLEAR_COUNTERS, "clear counters", PH_CTL_CMDF_WRITE,                \
-	  PH_CTL_ARG_NONE, "zero the counters")                               \
+	  PH_CTL_ARG_NONE, "zero the packet counters of show counters")       \
 	X(CLEAR_LOGGING, "clear logging", PH_CTL_CMDF_WRITE, PH_CTL_ARG_NONE, \
 	  "empty the log buffer")                                             \
+	X(CLEAR_ACCESS_LIST, "clear access-list counters", PH_CTL_CMDF_WRITE, \
+	  PH_CTL_ARG_NAME_MID,                                                \
+	  "zero the hit counts of every access list, or of NAME")             \
+	X(CLEAR_SERVICE_POLICY, "clear service-policy", PH_CTL_CMDF_WRITE,    \
+	  PH_CTL_ARG_NONE, "zero the PPTP inspection counters")               \
 	X(RELOAD, "reload", PH_CTL_CMDF_WRITE, PH_CTL_ARG_PATH,               \
 	  "load the rule file again (or FILE), atomically")                   \
 	X(DEBUG_PPTP, "debug pptp", PH_CTL_CMDF_WRITE | PH_CTL_CMDF_STREAM,   \

@@ -53,6 +53,37 @@ static const struct parse_case parse_cases[] = {
 	  NULL },
 	{ "clear logging", PH_CTL_OK, PH_CTL_CMD_CLEAR_LOGGING, false, "",
 	  NULL },
+	/* PIX `clear access-list [id] counters`, ASA `clear service-policy` */
+	{ "clear access-list counters", PH_CTL_OK, PH_CTL_CMD_CLEAR_ACCESS_LIST,
+	  false, "", NULL },
+	{ "clear access-list acl-in counters", PH_CTL_OK,
+	  PH_CTL_CMD_CLEAR_ACCESS_LIST, false, "acl-in", NULL },
+	{ "cl acc 101 cou", PH_CTL_OK, PH_CTL_CMD_CLEAR_ACCESS_LIST, false,
+	  "101", NULL },
+	{ "cl a co", PH_CTL_OK, PH_CTL_CMD_CLEAR_ACCESS_LIST, false, "", NULL },
+	/* a name that is a prefix of `counters`, before the last word */
+	{ "clear access-list c counters", PH_CTL_OK,
+	  PH_CTL_CMD_CLEAR_ACCESS_LIST, false, "c", NULL },
+	{ "clear access-list", PH_CTL_E_INCOMPLETE, 0, false, "",
+	  "Incomplete command 'clear access-list': expected counters or NAME" },
+	{ "clear access-list acl-in", PH_CTL_E_INCOMPLETE, 0, false, "",
+	  "expected counters" },
+	{ "clear access-list a b counters", PH_CTL_E_INVALID, 0, false, "",
+	  "at 'b' (word 4): expected counters" },
+	{ "clear access-list bad/name counters", PH_CTL_E_INVALID, 0, false, "",
+	  "Invalid access-list name 'bad/name'" },
+	{ "clear access-list counters x", PH_CTL_E_INVALID, 0, false, "",
+	  "expected end of command" },
+	{ "clear service-policy", PH_CTL_OK, PH_CTL_CMD_CLEAR_SERVICE_POLICY,
+	  false, "", NULL },
+	{ "clear service-policy inspect pptp", PH_CTL_OK,
+	  PH_CTL_CMD_CLEAR_SERVICE_POLICY, false, "", NULL },
+	{ "cl ser i p", PH_CTL_OK, PH_CTL_CMD_CLEAR_SERVICE_POLICY, false, "",
+	  NULL },
+	{ "clear service-policy inspect", PH_CTL_E_INCOMPLETE, 0, false, "",
+	  "expected pptp" },
+	{ "clear service-policy global", PH_CTL_E_INVALID, 0, false, "",
+	  "expected inspect or end of command" },
 	{ "reload", PH_CTL_OK, PH_CTL_CMD_RELOAD, false, "", NULL },
 	{ "reload /etc/pinhole/new.conf", PH_CTL_OK, PH_CTL_CMD_RELOAD, false,
 	  "/etc/pinhole/new.conf", NULL },
@@ -184,7 +215,8 @@ START_TEST(test_roundtrip_all)
 		in.json = cmd & 1;
 		if (d->argkind == PH_CTL_ARG_PATH)
 			strlcpy(in.arg, "/tmp/r.conf", sizeof(in.arg));
-		if (d->argkind == PH_CTL_ARG_NAME)
+		if (d->argkind == PH_CTL_ARG_NAME ||
+		    d->argkind == PH_CTL_ARG_NAME_MID)
 			strlcpy(in.arg, "inside_out", sizeof(in.arg));
 		in.detail = cmd == PH_CTL_CMD_SHOW_XLATE;
 		n = ph_ctl_request_encode(&in, frame, sizeof(frame));
@@ -198,7 +230,12 @@ START_TEST(test_roundtrip_all)
 		ck_assert(out.detail == in.detail);
 		ck_assert_str_eq(out.arg, in.arg);
 		ph_ctl_request_text(&out, text, sizeof(text));
-		ck_assert_int_eq(strncmp(text, d->words, strlen(d->words)), 0);
+		if (d->argkind == PH_CTL_ARG_NAME_MID)
+			ck_assert_str_eq(text, "clear access-list inside_out "
+					       "counters");
+		else
+			ck_assert_int_eq(
+				strncmp(text, d->words, strlen(d->words)), 0);
 	}
 	ck_assert_ptr_null(ph_ctl_cmd_def(PH_CTL_CMD_NONE));
 	ck_assert_ptr_null(ph_ctl_cmd_def(PH_CTL_CMD_MAX));
@@ -403,6 +440,9 @@ START_TEST(test_help)
 	ck_assert_ptr_nonnull(strstr(buf, "show access-list [NAME]"));
 	ck_assert_ptr_nonnull(strstr(buf, "reload [FILE]"));
 	ck_assert_ptr_nonnull(strstr(buf, "undebug all"));
+	ck_assert_ptr_nonnull(strstr(buf, "clear access-list [NAME] counters"));
+	ck_assert_ptr_nonnull(
+		strstr(buf, "clear service-policy [inspect pptp]"));
 	/* truncated like snprintf */
 	ck_assert_int_eq(ph_ctl_commands_help(buf, 10), n);
 	ck_assert_uint_eq(strlen(buf), 9);
