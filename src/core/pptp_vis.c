@@ -7,7 +7,10 @@
  * connection, so ph_pptp_vis_retire() adds its counters to the engine-wide
  * `dead` totals first; ph_engine_pptp_counters() adds the live streams on
  * top, and reads what only the engine knows (drops per reason, releases of
- * held packets, hold timeouts, GRE packets of calls).
+ * held packets, hold timeouts, GRE packets of calls).  `clear
+ * service-policy` (ph_engine_pptp_counters_clear()) keeps a snapshot in
+ * v->base and the counters are reported as the difference, so neither the
+ * live streams nor the engine's own counters are touched.
  *
  * Debug.  Lines follow the PIX `debug pptp` output of the seed note
  * (pix-pptp-to-the-pix.txt: "Tnl 42 PPTP: CC I OCRQ", "Tnl 42 PPTP: call
@@ -297,8 +300,72 @@ engine_side(const struct ph_engine *eng, struct ph_pptp_counters *c)
 	c->gre_wrong_src = ec.drops[PH_R_GRE_WRONG_SRC];
 }
 
+/* Every counter of struct ph_pptp_counters that only grows. */
+#define PPTP_CUMULATIVE(X)                                                     \
+	X(packets)                                                             \
+	X(drops)                                                               \
+	X(reset_drops) X(ctl_total) X(ctl_version) X(ctl_failed) X(            \
+		calls_total) X(calls_up) X(calls_refused) X(call_limit)        \
+		X(callid_exhausted) X(calls_no_gre) X(msgs_inside) X(          \
+			msgs_outside) X(malformed) X(state_errors)             \
+			X(unknown_call) X(late) X(callid_rewrites) X(          \
+				retransmits) X(bad_retransmits) X(ooo)         \
+				X(holds) X(held_released) X(held_dropped) X(   \
+					hold_given_up) X(hold_timeouts)        \
+					X(hold_limit) X(gre_pkts) X(           \
+						gre_translated) X(gre_no_call) \
+						X(gre_wrong_src)
+
+/* a counter added to the struct but not to the list above fails here */
+#define PPTP_ONE(f) +1
+_Static_assert(sizeof(struct ph_pptp_counters) ==
+		       (0 PPTP_CUMULATIVE(PPTP_ONE) + 2 + PH_R_MAX) *
+			       sizeof(uint64_t),
+	       "PPTP_CUMULATIVE must list every cumulative counter");
+#undef PPTP_ONE
+
+static uint64_t
+since(uint64_t now, uint64_t base)
+{
+	return now >= base ? now - base : 0;
+}
+
+/* c -= base for the cumulative counters; the gauges stay. */
+static void
+counters_since(struct ph_pptp_counters *c, const struct ph_pptp_counters *b)
+{
+#define PPTP_SUB(f) c->f = since(c->f, b->f);
+	PPTP_CUMULATIVE(PPTP_SUB)
+#undef PPTP_SUB
+	for (unsigned r = 0; r < PH_R_MAX; r++)
+		c->drop_reason[r] = since(c->drop_reason[r], b->drop_reason[r]);
+}
+
+static void counters_raw(const struct ph_engine *eng,
+			 struct ph_pptp_counters *c);
+
 void
 ph_engine_pptp_counters(const struct ph_engine *eng, struct ph_pptp_counters *c)
+{
+	struct ph_pptp_vis *v;
+
+	counters_raw(eng, c);
+	if (eng != NULL && (v = ph_pptp_vis_of(eng, NULL, NULL)) != NULL)
+		counters_since(c, &v->base);
+}
+
+void
+ph_engine_pptp_counters_clear(struct ph_engine *eng)
+{
+	struct ph_pptp_vis *v;
+
+	if (eng == NULL || (v = ph_pptp_vis_of(eng, NULL, NULL)) == NULL)
+		return;
+	counters_raw(eng, &v->base);
+}
+
+static void
+counters_raw(const struct ph_engine *eng, struct ph_pptp_counters *c)
 {
 	struct live l;
 	const struct ph_pptp_vis *v;

@@ -32,6 +32,8 @@ struct ph_pptp_vis {
 	uint64_t gone_failed;	   /* ... whose inspection failed */
 	struct ph_pptp_stats dead; /* their streams' counters, added up */
 	uint64_t gre_fail;	   /* filled by ph_pptp_vis_of() */
+	/* `clear service-policy`: the counters at the time of the clear */
+	struct ph_pptp_counters base;
 };
 
 /** A segment of control connection idx from dir (PH_PPTP_DIR_*) was fed;

@@ -9,10 +9,12 @@
  *                "PAT Global 192.168.0.2(1024) Local 10.0.0.12(1297)"
  * The PIX 6 `show conn` prints the real local address; the `detail` forms
  * add interfaces, the mapped address, uptime and timeout (ASA-like).
+ * `clear access-list [NAME] counters` zeroes the hit counts read here.
  *
  * Known limits: the PIX 6 layouts are from the reference's memory of them
  * ([P]/[U] there); protocols other than TCP/UDP/ICMP/GRE print as numbers.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -168,6 +170,33 @@ ph_engine_conduit_hits(const struct ph_engine *eng, uint32_t idx)
 	if (eng->pol == NULL || idx >= eng->pol->n_conduits)
 		return 0;
 	return eng->conduit_hits[idx];
+}
+
+int
+ph_engine_acl_hits_clear(struct ph_engine *eng, int acl)
+{
+	const struct ph_policy *pol = eng->pol;
+	uint32_t from, n;
+
+	if (pol == NULL)
+		return acl < 0 ? 0 : -ENOENT;
+	if (acl >= 0 && (size_t)acl >= pol->n_acls)
+		return -ENOENT;
+	if (acl < 0) {
+		if (pol->n_conduits > 0)
+			memset(eng->conduit_hits, 0,
+			       pol->n_conduits * sizeof(*eng->conduit_hits));
+		from = 0;
+		n = (uint32_t)pol->n_hit_slots;
+	} else {
+		from = pol->acls[acl].hit_base;
+		n = pol->acls[acl].n_shown;
+		if (from > pol->n_hit_slots || n > pol->n_hit_slots - from)
+			return -ENOENT; /* never: the compiler made them */
+	}
+	if (n > 0)
+		memset(eng->acl_hits + from, 0, n * sizeof(*eng->acl_hits));
+	return 0;
 }
 
 int
