@@ -1,8 +1,11 @@
 /*
  * daemon/cmds.c - the control commands that change state: clear xlate,
- * clear conn, clear counters, reload [FILE], and the `debug pptp` stream
- * (`clear logging` is logsink.c's).  The control module refuses all of them on the
- * read-only socket and logs who ran them.
+ * clear conn, clear counters, clear access-list [NAME] counters, clear
+ * service-policy, reload [FILE], and the `debug pptp` stream (`clear
+ * logging` is logsink.c's).  As on a PIX, `clear counters` zeroes the
+ * packet counters of `show counters` only; ACL hit counts and inspection
+ * counters have their own clear commands.  The control module refuses
+ * all of them on the read-only socket and logs who ran them.
  *
  * `debug pptp` switches the engine's PPTP decoder on and streams its
  * lines to every follower; when the last follower is gone (it closed, or
@@ -63,6 +66,51 @@ h_clear_counters(void *arg, const struct ph_ctl_request *req,
 	d->ctr_base = d->ctr;
 	ph_logsink_msg(d->log, LOG_NOTICE, "clear counters");
 	ph_ctl_reply_printf(r, "counters cleared\n");
+	return PH_CTL_OK;
+}
+
+/*
+ * `clear access-list [NAME] counters` (PIX/ASA): the hit counts of
+ * `show access-list`, which `clear counters` leaves alone as on a PIX.
+ */
+static int
+h_clear_acl(void *arg, const struct ph_ctl_request *req, struct ph_ctl_reply *r)
+{
+	struct ph_daemon *d = arg;
+	int acl = -1;
+
+	for (size_t i = 0; req->arg[0] != '\0' && i < d->pol->n_acls; i++)
+		if (strcmp(d->pol->acls[i].name, req->arg) == 0)
+			acl = (int)i;
+	if (req->arg[0] != '\0' && acl < 0)
+		return ph_ctl_reply_error(r, PH_CTL_E_FAILED,
+					  "ERROR: %% access-list %s does not "
+					  "exist",
+					  req->arg);
+	if (ph_engine_acl_hits_clear(d->eng, acl) < 0)
+		return ph_ctl_reply_error(r, PH_CTL_E_INTERNAL,
+					  "ERROR: %% Internal error clearing "
+					  "the hit counts");
+	ph_logsink_msg(d->log, LOG_NOTICE, "clear access-list %s%scounters",
+		       req->arg, req->arg[0] ? " " : "");
+	ph_ctl_reply_printf(r, "hit counts of %s%s cleared\n",
+			    acl < 0 ? "every access list" : "access-list ",
+			    acl < 0 ? "" : req->arg);
+	return PH_CTL_OK;
+}
+
+/* `clear service-policy [inspect pptp]` (ASA): the inspection counters
+ * of `show service-policy inspect pptp`. */
+static int
+h_clear_service_policy(void *arg, const struct ph_ctl_request *req,
+		       struct ph_ctl_reply *r)
+{
+	struct ph_daemon *d = arg;
+
+	(void)req;
+	ph_engine_pptp_counters_clear(d->eng);
+	ph_logsink_msg(d->log, LOG_NOTICE, "clear service-policy");
+	ph_ctl_reply_printf(r, "PPTP inspection counters cleared\n");
 	return PH_CTL_OK;
 }
 
@@ -157,6 +205,8 @@ pd_cmds_register(struct ph_daemon *d)
 		{ PH_CTL_CMD_CLEAR_XLATE, h_clear_xlate },
 		{ PH_CTL_CMD_CLEAR_CONN, h_clear_conn },
 		{ PH_CTL_CMD_CLEAR_COUNTERS, h_clear_counters },
+		{ PH_CTL_CMD_CLEAR_ACCESS_LIST, h_clear_acl },
+		{ PH_CTL_CMD_CLEAR_SERVICE_POLICY, h_clear_service_policy },
 		{ PH_CTL_CMD_RELOAD, h_reload },
 		{ PH_CTL_CMD_DEBUG_PPTP, h_debug_pptp },
 	};
