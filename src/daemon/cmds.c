@@ -62,7 +62,8 @@ h_clear_counters(void *arg, const struct ph_ctl_request *req,
 
 	(void)req;
 	ph_engine_counters(d->eng, &d->eng_base);
-	ph_nfq_stats(d->nfq, &d->nfq_base);
+	for (size_t i = 0; i < d->n_q; i++)
+		pd_queue_stats(d, i, &d->q[i].base);
 	d->ctr_base = d->ctr;
 	ph_logsink_msg(d->log, LOG_NOTICE, "clear counters");
 	ph_ctl_reply_printf(r, "counters cleared\n");

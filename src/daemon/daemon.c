@@ -371,12 +371,15 @@ pd_emit(void *arg, const struct ph_event *ev)
 	ph_logsink_emit(d->log, ev);
 }
 
+/* Called on queue threads too, with or without the lock held. */
 static void
 pd_nfq_log(void *arg, int prio, const char *msg)
 {
 	struct ph_daemon *d = arg;
 
+	pd_lock(d);
 	ph_logsink_msg(d->log, prio, "%s", msg);
+	pd_unlock(d);
 }
 
 static void
@@ -437,25 +440,46 @@ setup_addrs(struct ph_daemon *d, char *err, size_t errlen)
 }
 
 static int
-setup_queue(struct ph_daemon *d, char *err, size_t errlen)
+open_queues(struct ph_daemon *d, char *err, size_t errlen)
 {
 	struct ph_nfq_opts qo = { .fail_open = d->cfg->fail_open,
 				  .log = pd_nfq_log,
 				  .log_arg = d };
-	struct ph_nft_opts no = { .queue_num = d->cfg->queue,
-				  .bypass = d->cfg->fail_open };
+	size_t n = d->cfg->n_queues > 1 ? d->cfg->n_queues : 1;
 	int rc;
 
-	d->nfq = ph_nfq_open(d->cfg->queue, &qo);
-	if (d->nfq == NULL) {
+	rc = pd_loop_queues_init(d, n);
+	if (rc < 0) {
+		snprintf(err, errlen, "queue threads: %s", strerror(-rc));
+		return rc;
+	}
+	for (size_t i = 0; i < n; i++) {
+		d->q[i].nfq = ph_nfq_open(d->q[i].num, &qo);
+		if (d->q[i].nfq != NULL)
+			continue;
 		rc = -errno;
-		snprintf(err, errlen, "NFQUEUE %u: %s%s", d->cfg->queue,
+		snprintf(err, errlen, "NFQUEUE %u: %s%s", d->q[i].num,
 			 strerror(-rc),
 			 rc == -EPERM ? " (bound by another program, or "
 					"not root?)"
 				      : "");
 		return rc;
 	}
+	return 0;
+}
+
+static int
+setup_queue(struct ph_daemon *d, char *err, size_t errlen)
+{
+	struct ph_nft_opts no = { .queue_num = d->cfg->queue,
+				  .queue_total = d->cfg->n_queues,
+				  .cpu_fanout = d->cfg->n_queues > 1,
+				  .bypass = d->cfg->fail_open };
+	int rc;
+
+	rc = open_queues(d, err, errlen);
+	if (rc < 0)
+		return rc;
 	d->nft = ph_nft_new(&no);
 	if (d->nft == NULL) {
 		rc = -errno;
@@ -557,10 +581,11 @@ teardown(struct ph_daemon *d)
 				PH_NFT_TABLE_DEFAULT, strerror(-rc),
 				PH_NFT_TABLE_DEFAULT);
 	}
-	if (d->nfq != NULL && d->eng != NULL)
+	if (d->n_q > 0 && d->eng != NULL)
 		pd_loop_drain_final(d);
 	ph_nft_free(d->nft);
-	ph_nfq_close(d->nfq);
+	for (size_t i = 0; i < d->n_q; i++)
+		ph_nfq_close(d->q[i].nfq);
 	if (d->nd != NULL) {
 		rc = ph_netdev_addr_cleanup(d->nd);
 		if (rc < 0)
@@ -620,12 +645,16 @@ static void
 announce_ready(struct ph_daemon *d, int ready_fd)
 {
 	unsigned char ok = 0;
+	char qr[8] = "";
 	int null;
 
+	if (d->n_q > 1)
+		snprintf(qr, sizeof(qr), "%zu", d->cfg->queue + d->n_q - 1);
+
 	ph_logsink_msg(d->log, LOG_NOTICE,
-		       "started: %zu interface(s), queue %u (%s), %zu owned "
-		       "address(es), rules %s",
-		       d->n_ifs, d->cfg->queue,
+		       "started: %zu interface(s), queue %u%s%s (%s), %zu "
+		       "owned address(es), rules %s",
+		       d->n_ifs, d->cfg->queue, qr[0] ? "-" : "", qr,
 		       ph_nft_method_name(ph_nft_method(d->nft)), d->n_addrs,
 		       d->cfg->file);
 	pd_sd_notify("READY=1");

@@ -13,7 +13,14 @@
  *   show.c    control handlers (show / clear / reload / debug)
  *   privs.c   capabilities (libcap-ng), --user, pidfile, sd_notify
  *
- * Threading: one thread does everything; nothing here is locked.
+ * Threading (`--queues N`, loop.c's top comment has the details): the
+ * main thread runs the epoll loop (signals, timer, control, queue 0);
+ * queues 1..N-1 each have a worker thread.  One recursive mutex,
+ * d->lock, guards the engine and everything in struct ph_daemon that
+ * packet processing touches (counters, now, the interface cache, the
+ * held-packet tables and mailboxes, the log sink, the policy); every
+ * caller of ph_engine_*() holds it.  An NFQUEUE handle (struct ph_nfq)
+ * is used only by the thread that owns its queue.
  *
  * Interfaces: the policy names interfaces (nameif); each one that is not
  * `shutdown` must exist on the host under its Linux name (the -i mapping
@@ -28,6 +35,8 @@
 #define PH_DAEMON_DAEMON_H
 
 #include <net/if.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,6 +58,8 @@
 #define PH_DAEMON_READS_MAX 64	 /* queue reads per wakeup */
 #define PH_DAEMON_RULES_MAX ((16u << 20) + 1)
 
+#define PH_DAEMON_QUEUES_MAX 64 /* --queues */
+
 /* What the command line asked for (main.c fills it). */
 struct ph_daemon_cfg {
 	const char *file; /* rule file, made absolute */
@@ -56,7 +67,8 @@ struct ph_daemon_cfg {
 	size_t n_map;
 	bool debug;		 /* -d: foreground, log lines on stderr */
 	bool foreground;	 /* -F: no fork */
-	uint16_t queue;		 /* NFQUEUE number */
+	uint16_t queue;		 /* NFQUEUE number (the first one) */
+	uint16_t n_queues;	 /* --queues: queue..queue+n-1; 0 = 1 */
 	bool fail_open;		 /* queue bypass + NFQA_CFG_F_FAIL_OPEN */
 	const char *ctl_path;	 /* full control socket */
 	const char *ctl_ro_path; /* read-only socket; "" = none */
@@ -83,6 +95,40 @@ struct pd_deferred {
 	uint64_t since_ns;
 };
 
+/* A held packet's verdict released on another queue's thread. */
+struct pd_release {
+	uint32_t id;
+	enum ph_nfq_verdict v;
+	uint8_t *data; /* rewritten packet (malloc'd) or NULL */
+	size_t len;
+};
+
+struct ph_daemon;
+
+/*
+ * One NFQUEUE queue and the thread that owns it (queue 0: the main
+ * thread).  nfq, epfd and the read-error limiter are the owner's alone;
+ * the rest is guarded by d->lock.
+ */
+struct pd_queue {
+	struct ph_daemon *d;
+	struct ph_nfq *nfq;
+	uint16_t num; /* NFQUEUE number */
+	uint16_t idx; /* index in d->q[]; bits 32-47 of engine tokens */
+	pthread_t thread;
+	bool running;	  /* a worker thread was started */
+	atomic_bool stop; /* the worker should return */
+	int epfd, evfd;	  /* worker's epoll; eventfd: mailbox or stop */
+	uint64_t last_err_ns, last_sweep_ns;
+	/* under d->lock */
+	struct pd_deferred deferred[PH_DAEMON_MAX_DEFER];
+	size_t n_deferred;
+	struct pd_release *mbox; /* released for this queue elsewhere */
+	size_t n_mbox, c_mbox;
+	struct ph_nfq_stats snap; /* the handle's counters, published */
+	struct ph_nfq_stats base; /* `clear counters` */
+};
+
 /* The daemon's own counters (`show counters`). */
 struct pd_counters {
 	uint64_t unknown_if;	 /* from an ifindex that maps to nothing */
@@ -107,7 +153,9 @@ struct ph_daemon {
 	struct ph_policy *pol;
 	uint64_t pol_gen; /* +1 per successful reload (paged show output) */
 	struct ph_engine *eng;
-	struct ph_nfq *nfq;
+	pthread_mutex_t lock; /* recursive; see "Threading" above */
+	struct pd_queue *q;   /* n_q queues; q[0] is the main thread's */
+	size_t n_q;
 	struct ph_nft *nft;
 	struct ph_netdev *nd;
 	struct ph_control *ctl;
@@ -127,9 +175,6 @@ struct ph_daemon {
 	struct ph_netdev_addr addrs[PH_DAEMON_MAX_ADDRS]; /* owned set */
 	size_t n_addrs;
 
-	struct pd_deferred deferred[PH_DAEMON_MAX_DEFER];
-	size_t n_deferred;
-
 	ph_time_t now;	   /* of the read being processed */
 	ph_time_t started; /* monotonic */
 	time_t started_wall;
@@ -140,7 +185,6 @@ struct ph_daemon {
 	/* `clear counters`: values at the time of the clear */
 	struct ph_engine_counters eng_base;
 	struct pd_counters ctr_base;
-	struct ph_nfq_stats nfq_base;
 };
 
 /* ---- daemon.c --------------------------------------------------------- */
@@ -191,10 +235,24 @@ void pd_log_diags(struct ph_daemon *d, const struct ph_diags *diags);
 
 /** Set up epoll, signalfd and timerfd.  0 or -errno. */
 int pd_loop_init(struct ph_daemon *d);
-/** Run until SIGTERM/SIGINT.  0 or -errno on a fatal error. */
+/** Allocate d->q[] for n queues (cfg->queue + i), their eventfds and
+ * the workers' epoll sets; daemon.c then opens each q[i].nfq.  0 or
+ * -errno. */
+int pd_loop_queues_init(struct ph_daemon *d, size_t n);
+/** Run until SIGTERM/SIGINT: start the workers, loop, stop and join
+ * them.  0 or -errno on a fatal error. */
 int pd_loop_run(struct ph_daemon *d);
-/** Give every released held packet its verdict and flush. */
+/** Give every released held packet its verdict (on its own queue's
+ * thread: directly, or through that queue's mailbox).  Under d->lock. */
 void pd_release_held(struct ph_daemon *d);
+/** Take / give back d->lock (recursive). */
+void pd_lock(struct ph_daemon *d);
+void pd_unlock(struct ph_daemon *d);
+/** Counters of queue i (the live ones on its own thread, else the copy
+ * published at its last batch or tick).  Under d->lock. */
+void pd_queue_stats(struct ph_daemon *d, size_t i, struct ph_nfq_stats *st);
+/** Held packets now in the kernel, all queues.  Under d->lock. */
+size_t pd_held_now(const struct ph_daemon *d);
 /** Read what is still queued after the table is gone; drop holds. */
 void pd_loop_drain_final(struct ph_daemon *d);
 /** Policy index of an ingress ifindex, or -1. */

@@ -42,6 +42,7 @@
 enum {
 	OPT_FAIL_OPEN = 256,
 	OPT_CONN_COUNT,
+	OPT_QUEUES,
 };
 
 struct opt {
@@ -73,6 +74,10 @@ static const struct opt opts[] = {
 	  "Stay in the foreground (for systemd: Type=notify); log to\n"
 	  "syslog only." },
 	{ 'q', "queue", "N", "NFQUEUE number to use (0-65535, default 0)." },
+	{ OPT_QUEUES, "queues", "N",
+	  "Use N queues, --queue Q to Q+N-1 (1-64, default 1), one thread\n"
+	  "each; the kernel spreads packets over them by CPU.  The\n"
+	  "connection tables are shared: engine work is serialised." },
 	{ OPT_FAIL_OPEN, "fail-open", NULL,
 	  "Let the kernel accept packets when the queue is full or the\n"
 	  "daemon is gone, instead of dropping them (default: fail-closed)." },
@@ -110,9 +115,10 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: pinholed [-f FILE] [-i HWID=IFNAME]... [-d | -F] "
-		   "[-q N] [--fail-open]\n"
-		   "                [-c PATH] [-r PATH] [-g GROUP] [-u USER] "
-		   "[-P FILE]\n"
+		   "[-q N] [--queues N]\n"
+		   "                [--fail-open] [-c PATH] [-r PATH] [-g GROUP] "
+		   "[-u USER]\n"
+		   "                [-P FILE]\n"
 		   "       pinholed -t [-p] [-f FILE] [-i HWID=IFNAME]...\n"
 		   "       pinholed -h | -V\n\n"
 		   "pinholed is the pinhole firewall daemon.  It loads Cisco "
@@ -225,6 +231,19 @@ apply_num_opt(struct config *c, int letter, char *arg)
 		c->d.queue = (uint16_t)v;
 		return 0;
 	}
+	if (letter == OPT_QUEUES) {
+		if (parse_num("--queues", arg, 65535, &v) < 0)
+			return -1;
+		if (v == 0 || v > PH_DAEMON_QUEUES_MAX) {
+			fprintf(stderr,
+				"pinholed: --queues %s: expected a number "
+				"from 1 to %d\n",
+				arg, PH_DAEMON_QUEUES_MAX);
+			return -1;
+		}
+		c->d.n_queues = (uint16_t)v;
+		return 0;
+	}
 	if (parse_num("--conn-count", arg, 86400, &v) < 0)
 		return -1;
 	c->d.conn_count_sec = (uint32_t)v;
@@ -255,6 +274,7 @@ apply_opt(struct config *c, int letter, char *arg)
 		c->d.foreground = true;
 		return 0;
 	case 'q':
+	case OPT_QUEUES:
 	case OPT_CONN_COUNT:
 		return apply_num_opt(c, letter, arg);
 	case OPT_FAIL_OPEN:
@@ -385,6 +405,15 @@ check_combination(struct config *c)
 	if (strcmp(c->file, "-") == 0) {
 		fprintf(stderr, "pinholed: -f -: the daemon needs a file it "
 				"can read again on reload\n");
+		return -1;
+	}
+	if (c->d.n_queues > 1 &&
+	    (unsigned)c->d.queue + c->d.n_queues - 1 > 65535) {
+		fprintf(stderr,
+			"pinholed: --queue %u --queues %u: the last queue "
+			"would be %u (limit 65535)\n",
+			c->d.queue, c->d.n_queues,
+			(unsigned)c->d.queue + c->d.n_queues - 1);
 		return -1;
 	}
 	if (c->d.ctl_ro_path != NULL && c->d.ctl_ro_path[0] != '\0' &&

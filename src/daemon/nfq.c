@@ -74,6 +74,7 @@ struct ph_nfq {
 	uint8_t *rbuf;
 	struct mmsghdr *msgs;
 	struct iovec *iov;
+	int nread; /* datagrams read by ph_nfq_read(), not yet processed */
 	/* send */
 	uint8_t *sbuf;
 	size_t scap, slen;
@@ -500,10 +501,12 @@ ph_nfq_note_enobufs(struct ph_nfq *q)
 }
 
 int
-ph_nfq_recv_batch(struct ph_nfq *q, ph_nfq_pkt_fn cb, void *arg)
+ph_nfq_read(struct ph_nfq *q)
 {
-	int n, i, handled = 0, err;
+	int n;
 
+	if (q->nread > 0)
+		return q->nread; /* not processed yet: keep it */
 	n = recvmmsg(q->fd, q->msgs, q->o.batch, MSG_DONTWAIT, NULL);
 	if (n < 0) {
 		if (errno == ENOBUFS) {
@@ -515,12 +518,34 @@ ph_nfq_recv_batch(struct ph_nfq *q, ph_nfq_pkt_fn cb, void *arg)
 		return -errno;
 	}
 	q->st.reads++;
-	for (i = 0; i < n; i++) {
+	q->nread = n;
+	return n;
+}
+
+int
+ph_nfq_process(struct ph_nfq *q, ph_nfq_pkt_fn cb, void *arg)
+{
+	int i, handled = 0;
+
+	for (i = 0; i < q->nread; i++) {
 		if (q->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
 			q->st.malformed++;
 		handled += ph_nfq_handle_dgram(q, q->iov[i].iov_base,
 					       q->msgs[i].msg_len, cb, arg);
 	}
+	q->nread = 0;
+	return handled;
+}
+
+int
+ph_nfq_recv_batch(struct ph_nfq *q, ph_nfq_pkt_fn cb, void *arg)
+{
+	int n, handled, err;
+
+	n = ph_nfq_read(q);
+	if (n <= 0)
+		return n;
+	handled = ph_nfq_process(q, cb, arg);
 	err = ph_nfq_flush_verdicts(q);
 	(void)err; /* counted and logged by ph_nfq_send() */
 	return handled;

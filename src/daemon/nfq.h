@@ -4,7 +4,10 @@
  *
  * A handle owns one netlink socket bound to one queue, its receive and send
  * buffers and its counters; there are no globals, so one thread per queue
- * (`--queues N`) can each own a handle.
+ * (`--queues N`) can each own a handle.  A handle is not locked: only one
+ * thread may use it at a time.  ph_nfq_recv_batch() is also available in
+ * three steps (ph_nfq_read(), ph_nfq_process(), ph_nfq_flush_verdicts())
+ * so that a caller can hold a lock around the callbacks only.
  *
  * Queue configuration: copy mode packet, copy range 65535 (the kernel caps
  * it at 65531), queue maxlen 8192 unless told, NFQA_CFG_F_GSO unless told
@@ -158,6 +161,21 @@ uint16_t ph_nfq_queue_num(const struct ph_nfq *q);
  * than EAGAIN/EINTR/ENOBUFS.
  */
 int ph_nfq_recv_batch(struct ph_nfq *q, ph_nfq_pkt_fn cb, void *arg);
+
+/**
+ * Step 1 of ph_nfq_recv_batch(): one recvmmsg() of up to `batch`
+ * datagrams into the handle's buffers, nothing parsed yet.  Returns the
+ * number of datagrams (0 when nothing was waiting or on ENOBUFS), or
+ * -errno.  While a read is not processed, it returns that read again.
+ */
+int ph_nfq_read(struct ph_nfq *q);
+
+/**
+ * Step 2: parse what ph_nfq_read() got, call cb for each packet and queue
+ * the verdicts (they go out with ph_nfq_flush_verdicts(), step 3, or
+ * earlier when the send buffer fills).  Returns the packets handled.
+ */
+int ph_nfq_process(struct ph_nfq *q, ph_nfq_pkt_fn cb, void *arg);
 
 /**
  * Give the verdict for a packet the callback deferred.  data/len, when

@@ -5,8 +5,10 @@
  *
  * Counters come from three places: the engine (ph_engine_counters(): the
  * packet accounting, per-reason drops, table gauges), the queue
- * (ph_nfq_stats() and the kernel's own drop counters, ph_nfq_kstats())
- * and the daemon (packets it dropped before the engine, held packets,
+ * (ph_nfq_stats() and the kernel's own drop counters, ph_nfq_kstats();
+ * with --queues N > 1 the totals, then one line per queue: a worker's
+ * counters are the copy it published at its last batch or 1-second
+ * tick) and the daemon (packets it dropped before the engine, held packets,
  * reloads).  `clear counters` records a baseline; what is shown is the
  * difference (gauges such as "in use" are never reset).
  *
@@ -47,23 +49,31 @@ struct kv {
 	uint64_t v;
 };
 
+/* The members of an open JSON object, or the text lines. */
+static void
+put_kvs_body(struct ph_ctl_reply *r, const struct ph_ctl_request *req,
+	     const struct kv *kv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (req->json)
+			ph_json_u64(ph_ctl_reply_json(r), kv[i].key, kv[i].v);
+		else
+			ph_ctl_reply_printf(r, "  %-28s %llu\n", kv[i].label,
+					    (unsigned long long)kv[i].v);
+	}
+}
+
 static void
 put_kvs(struct ph_ctl_reply *r, const struct ph_ctl_request *req,
 	const char *title, const char *key, const struct kv *kv, size_t n)
 {
-	if (req->json) {
-		struct ph_json *j = ph_ctl_reply_json(r);
-
-		ph_json_obj_begin(j, key);
-		for (size_t i = 0; i < n; i++)
-			ph_json_u64(j, kv[i].key, kv[i].v);
-		ph_json_obj_end(j);
-		return;
-	}
-	ph_ctl_reply_printf(r, "%s\n", title);
-	for (size_t i = 0; i < n; i++)
-		ph_ctl_reply_printf(r, "  %-28s %llu\n", kv[i].label,
-				    (unsigned long long)kv[i].v);
+	if (req->json)
+		ph_json_obj_begin(ph_ctl_reply_json(r), key);
+	else
+		ph_ctl_reply_printf(r, "%s\n", title);
+	put_kvs_body(r, req, kv, n);
+	if (req->json)
+		ph_json_obj_end(ph_ctl_reply_json(r));
 }
 
 static void
@@ -133,38 +143,129 @@ drop_reasons(struct ph_daemon *d, const struct ph_ctl_request *req,
 		ph_json_obj_end(j);
 }
 
+/* Queue i's counters since `clear counters`, with the kernel's own. */
+static void
+queue_delta(struct ph_daemon *d, size_t i, struct ph_nfq_stats *s,
+	    struct ph_nfq_kstats *ks)
+{
+	const struct ph_nfq_stats *b = &d->q[i].base;
+
+	pd_queue_stats(d, i, s);
+	memset(ks, 0, sizeof(*ks));
+	ph_nfq_kstats(d->q[i].num, ks);
+	s->received = sub(s->received, b->received);
+	s->accepted = sub(s->accepted, b->accepted);
+	s->dropped = sub(s->dropped, b->dropped);
+	s->modified = sub(s->modified, b->modified);
+	s->deferred = sub(s->deferred, b->deferred);
+	s->csum_completed = sub(s->csum_completed, b->csum_completed);
+	s->truncated_mod = sub(s->truncated_mod, b->truncated_mod);
+	s->malformed = sub(s->malformed, b->malformed);
+	s->enobufs = sub(s->enobufs, b->enobufs);
+	s->verdict_errors = sub(s->verdict_errors, b->verdict_errors);
+	s->send_errors = sub(s->send_errors, b->send_errors);
+	s->reads = sub(s->reads, b->reads);
+	s->verdict_msgs = sub(s->verdict_msgs, b->verdict_msgs);
+}
+
+static void
+stats_add(struct ph_nfq_stats *t, const struct ph_nfq_stats *s,
+	  struct ph_nfq_kstats *kt, const struct ph_nfq_kstats *ks)
+{
+	t->received += s->received;
+	t->accepted += s->accepted;
+	t->dropped += s->dropped;
+	t->modified += s->modified;
+	t->deferred += s->deferred;
+	t->csum_completed += s->csum_completed;
+	t->truncated_mod += s->truncated_mod;
+	t->malformed += s->malformed;
+	t->enobufs += s->enobufs;
+	t->verdict_errors += s->verdict_errors;
+	t->send_errors += s->send_errors;
+	t->reads += s->reads;
+	t->verdict_msgs += s->verdict_msgs;
+	kt->queue_total += ks->queue_total;
+	kt->queue_dropped += ks->queue_dropped;
+	kt->user_dropped += ks->user_dropped;
+}
+
+/* With --queues N > 1: one line (text) or object (JSON) per queue. */
+static void
+queue_table(struct ph_daemon *d, const struct ph_ctl_request *req,
+	    struct ph_ctl_reply *r, const struct ph_nfq_stats *s,
+	    const struct ph_nfq_kstats *ks)
+{
+	struct ph_json *j = ph_ctl_reply_json(r);
+
+	if (req->json)
+		ph_json_arr_begin(j, "queues");
+	else
+		ph_ctl_reply_printf(r,
+				    "  %-7s %12s %12s %10s %10s %8s %8s "
+				    "%8s\n",
+				    "queue", "received", "accepted", "dropped",
+				    "rewritten", "reads", "enobufs", "k-drops");
+	for (size_t i = 0; i < d->n_q; i++) {
+		if (!req->json) {
+			ph_ctl_reply_printf(
+				r,
+				"  %-7u %12llu %12llu %10llu %10llu %8llu "
+				"%8llu %8llu\n",
+				d->q[i].num, (unsigned long long)s[i].received,
+				(unsigned long long)s[i].accepted,
+				(unsigned long long)s[i].dropped,
+				(unsigned long long)s[i].modified,
+				(unsigned long long)s[i].reads,
+				(unsigned long long)s[i].enobufs,
+				(unsigned long long)(ks[i].queue_dropped +
+						     ks[i].user_dropped));
+			continue;
+		}
+		ph_json_obj_begin(j, NULL);
+		ph_json_u64(j, "num", d->q[i].num);
+		ph_json_u64(j, "received", s[i].received);
+		ph_json_u64(j, "accepted", s[i].accepted);
+		ph_json_u64(j, "dropped", s[i].dropped);
+		ph_json_u64(j, "modified", s[i].modified);
+		ph_json_u64(j, "deferred", s[i].deferred);
+		ph_json_u64(j, "reads", s[i].reads);
+		ph_json_u64(j, "enobufs", s[i].enobufs);
+		ph_json_u64(j, "kernel_queue_dropped", ks[i].queue_dropped);
+		ph_json_u64(j, "kernel_user_dropped", ks[i].user_dropped);
+		ph_json_obj_end(j);
+	}
+	if (req->json)
+		ph_json_arr_end(j);
+}
+
 static void
 queue_counters(struct ph_daemon *d, const struct ph_ctl_request *req,
 	       struct ph_ctl_reply *r)
 {
-	struct ph_nfq_stats s;
-	struct ph_nfq_kstats ks = { 0 };
-	const struct ph_nfq_stats *b = &d->nfq_base;
-	char title[96];
+	struct ph_nfq_stats qs[PH_DAEMON_QUEUES_MAX], s = { 0 };
+	struct ph_nfq_kstats qk[PH_DAEMON_QUEUES_MAX], ks = { 0 };
+	char title[128], range[16] = "";
 
-	ph_nfq_stats(d->nfq, &s);
-	ph_nfq_kstats(d->cfg->queue, &ks);
+	for (size_t i = 0; i < d->n_q; i++) {
+		queue_delta(d, i, &qs[i], &qk[i]);
+		stats_add(&s, &qs[i], &ks, &qk[i]);
+	}
 	const struct kv kv[] = {
-		{ "received", "received", sub(s.received, b->received) },
-		{ "accepted", "accepted", sub(s.accepted, b->accepted) },
-		{ "dropped", "dropped", sub(s.dropped, b->dropped) },
-		{ "rewritten", "modified", sub(s.modified, b->modified) },
-		{ "deferred", "deferred", sub(s.deferred, b->deferred) },
-		{ "checksums completed", "csum_completed",
-		  sub(s.csum_completed, b->csum_completed) },
+		{ "received", "received", s.received },
+		{ "accepted", "accepted", s.accepted },
+		{ "dropped", "dropped", s.dropped },
+		{ "rewritten", "modified", s.modified },
+		{ "deferred", "deferred", s.deferred },
+		{ "checksums completed", "csum_completed", s.csum_completed },
 		{ "truncated rewrites dropped", "truncated_mod",
-		  sub(s.truncated_mod, b->truncated_mod) },
-		{ "malformed messages", "malformed",
-		  sub(s.malformed, b->malformed) },
-		{ "socket overruns (ENOBUFS)", "enobufs",
-		  sub(s.enobufs, b->enobufs) },
-		{ "verdict errors", "verdict_errors",
-		  sub(s.verdict_errors, b->verdict_errors) },
-		{ "send errors", "send_errors",
-		  sub(s.send_errors, b->send_errors) },
-		{ "reads", "reads", sub(s.reads, b->reads) },
-		{ "verdict messages", "verdict_msgs",
-		  sub(s.verdict_msgs, b->verdict_msgs) },
+		  s.truncated_mod },
+		{ "malformed messages", "malformed", s.malformed },
+		{ "socket overruns (ENOBUFS)", "enobufs", s.enobufs },
+		{ "verdict errors", "verdict_errors", s.verdict_errors },
+		{ "send errors", "send_errors", s.send_errors },
+		{ "reads", "reads", s.reads },
+		{ "verdict messages", "verdict_msgs", s.verdict_msgs },
 		{ "kernel: waiting", "kernel_waiting", ks.queue_total },
 		{ "kernel: dropped, queue full", "kernel_queue_dropped",
 		  ks.queue_dropped },
@@ -172,10 +273,23 @@ queue_counters(struct ph_daemon *d, const struct ph_ctl_request *req,
 		  ks.user_dropped },
 	};
 
-	snprintf(title, sizeof(title), "NFQUEUE %u (%s, %s):", d->cfg->queue,
+	if (d->n_q > 1)
+		snprintf(range, sizeof(range), "-%zu",
+			 d->cfg->queue + d->n_q - 1);
+	snprintf(title, sizeof(title),
+		 "NFQUEUE %u%s (%s, %s%s):", d->cfg->queue, range,
 		 ph_nft_method_name(ph_nft_method(d->nft)),
-		 d->cfg->fail_open ? "fail-open" : "fail-closed");
-	put_kvs(r, req, title, "queue", kv, sizeof(kv) / sizeof(kv[0]));
+		 d->cfg->fail_open ? "fail-open" : "fail-closed",
+		 d->n_q > 1 ? ", CPU fanout; totals" : "");
+	if (req->json)
+		ph_json_obj_begin(ph_ctl_reply_json(r), "queue");
+	else
+		ph_ctl_reply_printf(r, "%s\n", title);
+	put_kvs_body(r, req, kv, sizeof(kv) / sizeof(kv[0]));
+	if (d->n_q > 1)
+		queue_table(d, req, r, qs, qk);
+	if (req->json)
+		ph_json_obj_end(ph_ctl_reply_json(r));
 }
 
 static void
@@ -195,7 +309,7 @@ daemon_counters(struct ph_daemon *d, const struct ph_ctl_request *req,
 		  sub(c->held_expired, b->held_expired) },
 		{ "held untracked", "held_untracked",
 		  sub(c->held_untracked, b->held_untracked) },
-		{ "held in the kernel now", "held_now", d->n_deferred },
+		{ "held in the kernel now", "held_now", pd_held_now(d) },
 		{ "verdict errors (held)", "verdict_errors",
 		  sub(c->verdict_errors, b->verdict_errors) },
 		{ "reloads", "reloads", sub(c->reloads, b->reloads) },
