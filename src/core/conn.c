@@ -5,12 +5,14 @@
  * one entry, named (idx << 1 | dir); buckets and hnext[] hold node + 1 so
  * that zeroed memory is an empty table.  Free entries are chained through
  * hnext[0]; entries past `fresh` have never been used, so a large pool
- * costs no memory until it fills (and is never read: the pool is not
- * zeroed).  The lazy expiry lists are described in conn.h.
+ * costs no memory until it fills (pool and buckets come from mmap, with
+ * transparent huge pages asked for).  The lazy expiry lists are described
+ * in conn.h.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "config/model.h"
 #include "core/conn.h"
@@ -92,6 +94,41 @@ key_eq(const struct ph_flow_key *a, const struct ph_flow_key *b)
 	return a0 == b0 && a1 == b1;
 }
 
+/*
+ * A big zeroed array straight from mmap: page aligned, pages mapped on
+ * first use, and (from 2 MB up) offered to transparent huge pages, since
+ * at a million connections a random entry is also a TLB miss; size is
+ * rounded up to a page.
+ */
+static void *
+big_alloc(size_t size)
+{
+	void *p;
+
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	if (size >= (2u << 20))
+		(void)madvise(p, size, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+static void
+big_free(void *p, size_t size)
+{
+	if (p != NULL)
+		munmap(p, size);
+}
+
+static size_t
+pool_bytes(uint32_t max)
+{
+	return (size_t)max * sizeof(struct ph_conn);
+}
+
 struct ph_conntab *
 ph_conntab_new(uint32_t max, const struct ph_hash_key *k)
 {
@@ -108,18 +145,15 @@ ph_conntab_new(uint32_t max, const struct ph_hash_key *k)
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return NULL;
-	/* 64-byte aligned, not zeroed: entries are initialised when first
-	 * allocated, so untouched pages stay unmapped */
-	t->pool = aligned_alloc(64, ((size_t)max * sizeof(*t->pool) + 63) &
-					    ~(size_t)63);
-	t->buckets = calloc(nb, sizeof(*t->buckets));
+	t->max = max;
+	t->mask = (uint32_t)(nb - 1);
+	t->pool = big_alloc(pool_bytes(max));
+	t->buckets = big_alloc(nb * sizeof(*t->buckets));
 	if (t->pool == NULL || t->buckets == NULL) {
 		ph_conntab_free(t);
 		errno = ENOMEM;
 		return NULL;
 	}
-	t->max = max;
-	t->mask = (uint32_t)(nb - 1);
 	t->free_head = PH_IDX_NONE;
 	t->key = *k;
 	for (c = 0; c < PH_TC_MAX; c++)
@@ -132,8 +166,8 @@ ph_conntab_free(struct ph_conntab *t)
 {
 	if (t == NULL)
 		return;
-	free(t->pool);
-	free(t->buckets);
+	big_free(t->pool, pool_bytes(t->max));
+	big_free(t->buckets, ((size_t)t->mask + 1) * sizeof(*t->buckets));
 	free(t);
 }
 

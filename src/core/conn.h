@@ -19,8 +19,9 @@
  * of the lookup for GRE (the packet has only one key field).  Generic GRE
  * (no inspector) uses 0/0: one flow per address pair.
  *
- * Storage: a pool of max_conns entries allocated once (64-byte aligned),
- * with a free list; entries are linked by 32-bit indexes (hash chains and
+ * Storage: a pool of max_conns entries allocated once (page aligned,
+ * transparent huge pages from 2 MB: at a million connections a random
+ * entry is otherwise a TLB miss as well), with a free list; entries are linked by 32-bit indexes (hash chains and
  * LRU lists), so an entry costs sizeof(struct ph_conn) plus 8 bytes of
  * bucket.  Pages of the pool are only touched when first used.
  *
