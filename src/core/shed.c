@@ -120,17 +120,24 @@ shed_went_back(const struct ph_shed_sample *a, const struct ph_shed_sample *b)
 
 /* The queue dropped: saturated.  Returns the action. */
 static enum ph_shed_action
-shed_on_drops(struct ph_shed *s, uint32_t passed)
+shed_on_drops(struct ph_shed *s, uint32_t passed, bool heavy)
 {
 	uint32_t decayed = shed_pct(s->capacity, 100 - PH_SHED_CAP_DECAY_PCT);
 	uint32_t seen = passed > s->capacity ? passed : s->capacity;
 	uint32_t target = shed_pct(seen, s->cfg.decrease_pct), want;
 	bool was = s->active;
 
-	/* first drop after clean intervals: cut to the known capacity;
-	 * still dropping after that cut: the estimate is stale, trust
-	 * what this interval delivered */
-	want = s->last_drop ? shed_pct(passed, s->cfg.decrease_pct) : target;
+	/* first drop after clean intervals: cut to the known capacity.
+	 * Still dropping heavily after that cut: the estimate is stale,
+	 * trust what this interval delivered.  A few drops after a cut
+	 * are the full queue draining (at the small difference between
+	 * the daemon's rate and the new limit): hold */
+	if (!s->last_drop)
+		want = target;
+	else if (heavy)
+		want = shed_pct(passed, s->cfg.decrease_pct);
+	else
+		want = s->rate;
 	s->capacity = passed > decayed ? passed : decayed;
 	s->last_drop = true;
 	if (want > s->rate)
@@ -215,7 +222,8 @@ ph_shed_update(struct ph_shed *s, const struct ph_shed_sample *smp,
 	s->st.intervals++;
 	s->st.last_passed = shed_pps(passed, dt);
 	if (drops > 0)
-		return shed_on_drops(s, s->st.last_passed);
+		return shed_on_drops(s, s->st.last_passed,
+				     drops > passed / PH_SHED_HEAVY_DIV);
 	return shed_on_clean(s, s->st.last_passed, shed, dt);
 
 out_rebase:

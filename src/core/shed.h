@@ -17,10 +17,12 @@
  *    estimate less 2% (a livelocked interval delivers little, so one bad
  *    interval must not erase what was measured).  After a clean
  *    interval the rate is cut to decrease% of the larger of the estimate
- *    and this interval's rate; when the previous interval dropped too
- *    (the cut did not help: the estimate is stale) it is cut to decrease%
- *    of what this interval delivered.  Never raised on a drop, never
- *    below the floor.  Shedding is now active.
+ *    and this interval's rate.  When the previous interval dropped too
+ *    and the drops are heavy (more than 1/8 of what was handed over: the
+ *    cut did not help, the estimate is stale) it is cut to decrease% of
+ *    what this interval delivered; light drops then are the full queue
+ *    draining after the cut, and the rate is held.  Never raised on a
+ *    drop, never below the floor.  Shedding is now active.
  *  - no queue drops and the rule shed packets: probe upwards, rate +
  *    increase% (at least +1), up to the ceiling.
  *  - no queue drops and nothing shed for idle_ns: the overload is over;
@@ -49,6 +51,7 @@
 #define PH_SHED_DEFAULT_MIN_INTERVAL (50ull * 1000 * 1000)	 /* 50 ms */
 #define PH_SHED_DEFAULT_IDLE	     (2ull * 1000 * 1000 * 1000) /* 2 s */
 #define PH_SHED_CAP_DECAY_PCT	     2u
+#define PH_SHED_HEAVY_DIV	     8u /* drops > passed/8: "heavy" */
 
 /* Tuning; a zero field takes its default. */
 struct ph_shed_cfg {

@@ -43,15 +43,16 @@ static const struct step backs_off[] = {
 };
 
 /* A livelocked interval (1,250 = 5k pps) must not erase the capacity
- * learnt from a clean one; still dropping after the cut: trust what the
- * interval delivered. */
+ * learnt from a clean one; still dropping heavily after the cut: trust
+ * what the interval delivered; a few drops (the queue draining): hold. */
 static const struct step livelock[] = {
 	{ 0, 0, 0, 0, 0, PH_SHED_NONE, CEIL },
-	{ 250, 25000, 0, 0, 0, PH_SHED_NONE, CEIL },	   /* 100k clean */
-	{ 250, 1250, 90000, 0, 0, PH_SHED_START, 90000 },  /* 100k * 0.9 */
-	{ 250, 12500, 10, 0, 100000, PH_SHED_SET, 45000 }, /* 50k * 0.9 */
-	{ 250, 125, 5000, 0, 100000, PH_SHED_SET, 1000 },  /* floor */
-	{ 250, 250, 0, 0, 100000, PH_SHED_SET, 1100 },	   /* climbs */
+	{ 250, 25000, 0, 0, 0, PH_SHED_NONE, CEIL },	     /* 100k clean */
+	{ 250, 1250, 90000, 0, 0, PH_SHED_START, 90000 },    /* 100k * 0.9 */
+	{ 250, 12500, 2000, 0, 100000, PH_SHED_SET, 45000 }, /* 50k * 0.9 */
+	{ 250, 11000, 100, 0, 100000, PH_SHED_NONE, 45000 }, /* light: hold */
+	{ 250, 125, 5000, 0, 100000, PH_SHED_SET, 1000 },    /* floor */
+	{ 250, 250, 0, 0, 100000, PH_SHED_SET, 1100 },	     /* climbs */
 };
 
 /* User drops (socket full) are drops too, and were never handed over. */
