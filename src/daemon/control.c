@@ -9,6 +9,9 @@
  * request, paging a reply, following a stream, closing) and the time its
  * current wait began, so ph_control_tick() can drop clients that send a
  * partial request and stop, or that stop reading their reply.
+ * Backpressure: a client's next request is read (EPOLLIN) only when its
+ * output buffer is empty, so what one client costs is bounded by one
+ * reply whatever it sends.
  *
  * Closed clients are only marked dead while an event batch is handled and
  * freed at its end: a later event of the same batch may still point at

@@ -18,6 +18,12 @@
  * sockets are non-blocking, each client has a bounded output buffer
  * (opts.max_out), and a client that stops reading is dropped when its
  * buffer overflows (streams) or it makes no progress for opts.timeout_ms.
+ * A client's next request is read only once its last reply is with the
+ * kernel, so a client that pipelines and never reads costs at most one
+ * reply.  The read-only socket may hold three quarters of max_clients,
+ * so the full socket always has room for the operator.  Log lines that
+ * clients can cause are limited to 20 a second (per class: warnings and
+ * worse, the rest) and the excess is counted (log_suppressed).
  *
  * Handlers: the daemon registers one ph_ctl_handler per command.  A
  * handler writes text (or JSON when req->json) into the reply and returns
