@@ -39,7 +39,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/daemon-lib.sh"
 
 ph_require_root || exit 0
-ph_require_cmds ip nft timeout python3 setpriv stat || exit 0
+ph_require_cmds ip nft timeout python3 setpriv stat ss getent || exit 0
 build=$(readlink -f "${1:-${PH_BUILDDIR:-.}}")
 ATK="python3 $here/ctl-attack.py"
 TRAFFIC="python3 $here/daemon-traffic.py"
