@@ -106,7 +106,15 @@ struct acl_cand {
 };
 
 /* What a node keys on: indexes into struct acl_pkt's words. */
-enum { DIM_DST, DIM_SRC, DIM_PROTO, DIM_PORT, DIM_N, DIM_LEAF = DIM_N };
+enum {
+	DIM_DST,
+	DIM_SRC,
+	DIM_PROTO,
+	DIM_PORT,
+	DIM_DP, /* destination host and port word: dst << 24 | port word */
+	DIM_N,
+	DIM_LEAF = DIM_N
+};
 
 struct acl_node {
 	uint32_t mask;	 /* key mask: a prefix, or all ones */
@@ -116,15 +124,17 @@ struct acl_node {
 	int32_t min_idx; /* lowest entry index under this node */
 	uint8_t dim;	 /* DIM_* */
 	uint8_t shift;	 /* hash: 64 - log2(table slots) */
+	bool complete;	 /* a key's bucket holds every rule that can match
+			  * it: a hit skips the wildcard child */
 };
 
 /* A bucket too big to hold inline: the root of its sub-tree, copied into
  * the slot so that descending costs no extra memory access. */
 struct acl_sub {
-	uint32_t key;
 	struct acl_node nd;
-	uint8_t pad[3];
-	uint8_t kind; /* SLOT_SUB */
+	uint32_t key;	/* bits 0-31 of the key */
+	uint8_t khi[3]; /* bits 32-55 (DIM_DP) */
+	uint8_t kind;	/* SLOT_SUB */
 };
 
 /*
@@ -140,6 +150,11 @@ _Static_assert(sizeof(union acl_slot) == 32, "two slots per cache line");
 _Static_assert(offsetof(struct acl_cand, kind) ==
 		       offsetof(struct acl_sub, kind),
 	       "kind at the same place in both layouts");
+_Static_assert(offsetof(struct acl_sub, khi) ==
+			       offsetof(struct acl_sub, key) + 4 &&
+		       offsetof(struct acl_sub, kind) ==
+			       offsetof(struct acl_sub, key) + 7,
+	       "a sub-tree's key: 7 bytes in a row, then kind");
 
 struct acl_list {
 	uint32_t n;	  /* entries of the list */
@@ -152,6 +167,7 @@ struct acl_list {
 	uint32_t n_nodes;
 	uint32_t keys;	  /* distinct keys over all tables */
 	uint32_t max_run; /* largest inline bucket or leaf */
+	uint32_t copies;  /* rules replicated into complete cuts' buckets */
 };
 
 struct ph_acl_index {
@@ -362,7 +378,7 @@ cand_match(const struct acl_cand *c, const struct ph_acl_key *k)
 
 /* The packet's key words, computed once per lookup. */
 struct acl_pkt {
-	uint32_t w[DIM_N];
+	uint64_t w[DIM_N];
 	const struct ph_acl_key *k;
 };
 
@@ -374,12 +390,11 @@ pkt_make(struct acl_pkt *p, const struct ph_acl_key *k)
 	p->w[DIM_SRC] = k->src;
 	p->w[DIM_PROTO] = k->proto;
 	p->w[DIM_PORT] = NO_KEY;
-	if (k->no_ports)
-		return;
-	if (k->proto == 6 || k->proto == 17)
+	if (!k->no_ports && (k->proto == 6 || k->proto == 17))
 		p->w[DIM_PORT] = (uint32_t)k->proto << 16 | k->dport;
-	else if (k->proto == 1 && k->icmp_type >= 0)
+	else if (!k->no_ports && k->proto == 1 && k->icmp_type >= 0)
 		p->w[DIM_PORT] = 1u << 16 | (uint16_t)k->icmp_type;
+	p->w[DIM_DP] = (uint64_t)k->dst << 24 | (p->w[DIM_PORT] & 0xffffff);
 }
 
 static inline uint32_t
@@ -394,44 +409,72 @@ prefix_len(uint32_t mask)
 	return mask == 0 ? 0 : 32 - (unsigned)__builtin_ctz(mask);
 }
 
-/*
- * The key of rule c on a cut (dim, len), as the packet's word masked by
- * the node would be; false if the cut cannot select c (a prefix shorter
- * than len, `ip`, a port condition other than `eq`).
- */
-static bool
-cand_key(const struct acl_cand *c, uint8_t dim, unsigned len, uint32_t *key)
-{
-	switch (dim) {
-	case DIM_DST:
-		*key = c->dst & len_mask(len);
-		return prefix_len(c->dmask) >= len;
-	case DIM_SRC:
-		*key = c->src & len_mask(len);
-		return prefix_len(c->smask) >= len;
-	case DIM_PROTO:
-		*key = c->proto;
-		return !(c->flags & CAND_ANYPROTO);
-	default:
-		if (c->flags & CAND_TYPED) {
-			*key = 1u << 16 | c->icmp;
-			return true;
-		}
-		*key = (uint32_t)c->proto << 16 | c->dlo;
-		return (c->flags & (CAND_PORTS | CAND_DNEG)) == CAND_PORTS &&
-		       c->dlo == c->dhi;
-	}
-}
-
+/* Keyed multiply-shift; the multiplier is chosen at build (mult_ok()). */
 static inline uint32_t
-acl_hash(const struct ph_acl_index *ix, uint32_t key, unsigned shift)
+acl_hash(const struct ph_acl_index *ix, uint64_t key, unsigned shift)
 {
-	return (uint32_t)((((uint64_t)key ^ ix->k0) * ix->k1) >> shift);
+	return (uint32_t)(((key ^ ix->k0) * ix->k1) >> shift);
 }
 
-/* ---- lookup ---- */
+/* The key of a sub-tree slot: key and khi[] are 7 bytes in a row, the
+ * kind byte after them. */
+static inline uint64_t
+sub_key(const struct acl_sub *s)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t v;
+
+	memcpy(&v, &s->key, sizeof(v));
+	return v & 0x00ffffffffffffffULL;
+#else
+	return (uint64_t)s->khi[0] << 32 | (uint64_t)s->khi[1] << 40 |
+	       (uint64_t)s->khi[2] << 48 | s->key;
+#endif
+}
+
+/* A node's key mask over the 64-bit key words: the upper half of a word
+ * is only set in DIM_DP words, which key all of it. */
+static inline uint64_t
+node_mask(const struct acl_node *nd)
+{
+	return (uint64_t)nd->mask | 0xffffffff00000000ULL;
+}
 
 #define NO_MATCH INT32_MAX
+
+/* Build with -DACL_PROFILE to count, per lookup, tables probed (0), slots
+ * walked (1), rules checked in tables (2) and in runs (3). */
+#ifdef ACL_PROFILE
+unsigned long acl_prof[4];
+#define PROF(i) (acl_prof[i]++)
+#else
+#define PROF(i) ((void)0)
+#endif
+
+/*
+ * Rule c's key on node nd's cut.  Every rule in a table carries the key
+ * of its bucket: a keyed rule lies inside its key's block, and a copy in
+ * a complete cut was narrowed to its bucket's block.
+ */
+static inline uint64_t
+slot_key(const struct acl_cand *c, const struct acl_node *nd)
+{
+	uint32_t pw = c->flags & CAND_TYPED ? 1u << 16 | c->icmp
+					    : (uint32_t)c->proto << 16 | c->dlo;
+
+	switch (nd->dim) {
+	case DIM_DST:
+		return c->dst & nd->mask;
+	case DIM_SRC:
+		return c->src & nd->mask;
+	case DIM_PROTO:
+		return c->proto;
+	case DIM_DP:
+		return (uint64_t)c->dst << 24 | pw;
+	default:
+		return pw & nd->mask;
+	}
+}
 
 /* Scan a run (list order) for a match before `best`. */
 static inline int32_t
@@ -439,6 +482,7 @@ run_scan(const union acl_slot *s, uint32_t n, const struct ph_acl_key *k,
 	 int32_t best)
 {
 	for (uint32_t j = 0; j < n && s[j].c.idx < best; j++) {
+		PROF(3);
 		if (cand_match(&s[j].c, k))
 			return s[j].c.idx;
 	}
@@ -462,18 +506,56 @@ static int32_t
 table_search(const struct ph_acl_index *ix, const struct acl_list *l,
 	     const struct acl_node *nd, const struct acl_pkt *p, int32_t best)
 {
-	uint32_t key = p->w[nd->dim] & nd->mask;
+	uint64_t key = p->w[nd->dim] & node_mask(nd);
 	uint32_t h = acl_hash(ix, key, nd->shift);
 
+	PROF(0);
 	for (;; h = (h + 1) & nd->count) {
 		const union acl_slot *sl = &l->slots[nd->first + h];
 
+		PROF(1);
 		if (sl->c.kind == SLOT_RULE) {
+			PROF(2);
 			if (sl->c.idx < best && cand_match(&sl->c, p->k))
 				return sl->c.idx;
 		} else if (sl->c.kind == SLOT_SUB) {
-			if (sl->s.key == key)
+			if (sub_key(&sl->s) == key)
 				return node_search(ix, l, &sl->s.nd, p, best);
+		} else {
+			return best;
+		}
+	}
+}
+
+/*
+ * The same in a complete cut, where *hit tells whether the key has a
+ * bucket: then the bucket holds every rule that can match the packet.
+ */
+static int32_t
+complete_search(const struct ph_acl_index *ix, const struct acl_list *l,
+		const struct acl_node *nd, const struct acl_pkt *p,
+		int32_t best, bool *hit)
+{
+	uint64_t key = p->w[nd->dim] & node_mask(nd);
+	uint32_t h = acl_hash(ix, key, nd->shift);
+
+	PROF(0);
+	for (;; h = (h + 1) & nd->count) {
+		const union acl_slot *sl = &l->slots[nd->first + h];
+
+		PROF(1);
+		if (sl->c.kind == SLOT_RULE) {
+			if (slot_key(&sl->c, nd) != key)
+				continue;
+			*hit = true;
+			PROF(2);
+			if (sl->c.idx < best && cand_match(&sl->c, p->k))
+				return sl->c.idx;
+		} else if (sl->c.kind == SLOT_SUB) {
+			if (sub_key(&sl->s) != key)
+				continue;
+			*hit = true;
+			return node_search(ix, l, &sl->s.nd, p, best);
 		} else {
 			return best;
 		}
@@ -483,20 +565,25 @@ table_search(const struct ph_acl_index *ix, const struct acl_list *l,
 /*
  * First match under node nd before `best` (NO_MATCH: none yet): its
  * table, then the wildcard chain, unless the next node's lowest index
- * already comes after the best match.
+ * already comes after the best match, or a complete cut had the key.
  */
 static int32_t
 node_search(const struct ph_acl_index *ix, const struct acl_list *l,
 	    const struct acl_node *nd, const struct acl_pkt *p, int32_t best)
 {
+	bool hit = false;
+
 	for (;;) {
 		if (nd->min_idx >= best)
 			return best;
 		if (nd->dim == DIM_LEAF)
 			return run_scan(l->slots + nd->first, nd->count, p->k,
 					best);
-		best = table_search(ix, l, nd, p, best);
-		if (nd->wild == 0)
+		if (!nd->complete)
+			best = table_search(ix, l, nd, p, best);
+		else
+			best = complete_search(ix, l, nd, p, best, &hit);
+		if (nd->wild == 0 || hit)
 			return best;
 		nd = &l->nodes[nd->wild];
 	}
@@ -544,27 +631,255 @@ ph_acl_lookup_conduit(const struct ph_acl_index *ix, const struct ph_acl_key *k)
 /* The build's cost model, in about ns on the project's machine. */
 #define COST_PROBE 3.0
 #define COST_RULE  1.0
+/* Copies a complete cut may make: at most COPY_NODE times the rules of its
+ * node, and at most COPY_LIST times the list's rules over the whole tree
+ * (memory: at most 1 + COPY_LIST times the rules sit in tables). */
+#define COPY_NODE 4
+#define COPY_LIST 2
 
-/* What the path to a node has keyed already. */
+/* What the path to a node has keyed already: bits of each key word (the
+ * port word starts at 16, its protocol half; proto is 0 or 32). */
 struct acl_state {
-	uint8_t dst_len, src_len; /* prefix bits keyed */
-	bool proto_done, port_done;
+	uint8_t done[DIM_N];
 };
 
 /* A candidate cut and its score. */
 struct acl_cut {
-	uint8_t dim; /* DIM_LEAF: no cut improves on a scan */
-	uint8_t len; /* prefix length of dst/src cuts */
-	uint64_t cost;
+	uint8_t dim;	 /* DIM_LEAF: no cut improves on a scan */
+	uint8_t len;	 /* bits of the key word keyed */
+	bool complete;	 /* copy the wildcard rules into the buckets */
+	uint32_t copies; /* complete: how many copies */
+	double fmiss;	 /* complete: share of lookups that find no bucket */
+	double cost;
 };
 
 struct acl_bld {
 	const struct ph_acl_index *ix;
 	struct acl_list *l;
-	const union acl_slot *in; /* the list's kept rules, list order */
-	uint64_t *ev, *tmp;	  /* scratch words, one per rule */
+	union acl_slot *in; /* the list's kept rules (list order), then the
+			     * copies made by complete cuts */
+	uint32_t n_in, in_cap;
+	uint64_t copy_left; /* copies the list may still make */
+	uint64_t *ev, *tmp; /* scratch words */
+	uint32_t ev_cap;
 	uint32_t nodes_cap, slots_cap;
 };
+
+/*
+ * Rule c's word on dimension dim and how many of its leading bits the rule
+ * fixes: it lies inside one block of every cut of that many bits or fewer
+ * (0: no cut on dim selects it).  The port word is protocol << 16 | port
+ * (icmp: 1 << 16 | type); a port range fixes the bits its ends share.
+ */
+static unsigned
+cand_word(const struct acl_cand *c, uint8_t dim, uint32_t *w)
+{
+	switch (dim) {
+	case DIM_DST:
+		*w = c->dst;
+		return prefix_len(c->dmask);
+	case DIM_SRC:
+		*w = c->src;
+		return prefix_len(c->smask);
+	case DIM_PROTO:
+		*w = c->proto;
+		return c->flags & CAND_ANYPROTO ? 0 : 32;
+	default:
+		if (c->flags & CAND_TYPED) {
+			*w = 1u << 16 | c->icmp;
+			return 32;
+		}
+		*w = (uint32_t)c->proto << 16 | c->dlo;
+		if ((c->flags & (CAND_PORTS | CAND_DNEG)) != CAND_PORTS)
+			return 0;
+		return c->dlo == c->dhi ? 32
+					: (unsigned)__builtin_clz(
+						  (uint32_t)c->dlo ^ c->dhi);
+	}
+}
+
+/* The key of rule c on cut (dim, len); false if the cut cannot select c.
+ * DIM_DP selects host destinations with one port word. */
+static bool
+cand_key(const struct acl_cand *c, uint8_t dim, unsigned len, uint64_t *key)
+{
+	uint32_t w, pw;
+	unsigned pl;
+
+	if (dim == DIM_DP) {
+		pl = cand_word(c, DIM_PORT, &pw);
+		*key = (uint64_t)c->dst << 24 | pw;
+		return pl == 32 && c->dmask == UINT32_MAX;
+	}
+	pl = cand_word(c, dim, &w);
+	*key = w & len_mask(len);
+	return pl >= len;
+}
+
+/*
+ * The keys a rule that cut (dim, len) cannot select may share packets
+ * with: [*lo, *hi] of the key space; false if none.
+ */
+static bool
+cand_span(const struct acl_cand *c, uint8_t dim, unsigned len, uint64_t *lo,
+	  uint64_t *hi)
+{
+	uint32_t m = len_mask(len), p = (uint32_t)c->proto << 16;
+
+	switch (dim) {
+	case DIM_DP: /* every key of its destinations; ports checked later */
+		if (!cand_span(c, DIM_PORT, 32, lo, hi))
+			return false;
+		*lo = (uint64_t)c->dst << 24;
+		*hi = (uint64_t)(c->dst | ~c->dmask) << 24 | 0xffffff;
+		return true;
+	case DIM_DST:
+		*lo = c->dst & m;
+		*hi = (c->dst | ~c->dmask) & m;
+		return true;
+	case DIM_SRC:
+		*lo = c->src & m;
+		*hi = (c->src | ~c->smask) & m;
+		return true;
+	case DIM_PROTO: /* only `ip` rules are left to the wildcard */
+		*lo = 0;
+		*hi = 255;
+		return true;
+	default:
+		break;
+	}
+	*lo = p;
+	*hi = (p | 0xffff) & m;
+	if (c->flags & CAND_ANYPROTO) {
+		*lo = 0;
+		*hi = UINT32_MAX & m;
+		return true;
+	}
+	if (c->proto == 1)
+		return true; /* untyped: every type */
+	if (c->proto != 6 && c->proto != 17)
+		return false; /* no port word: never keyed */
+	if ((c->flags & (CAND_PORTS | CAND_DNEG)) == CAND_PORTS) {
+		*lo = (p | c->dlo) & m;
+		*hi = (p | c->dhi) & m;
+	}
+	return true;
+}
+
+/* Narrow c's destination port to [lo, hi] (a tcp/udp bucket): 1, or 0 if
+ * no port of it is left, -1 if the result is not an interval. */
+static int
+port_restrict(struct acl_cand *c, uint16_t lo, uint16_t hi)
+{
+	if (!(c->flags & CAND_PORTS)) {
+		c->dlo = 0;
+		c->dhi = 0xffff;
+	}
+	c->flags |= CAND_PORTS;
+	if (c->flags & CAND_DNEG) {
+		if (c->dlo >= lo && c->dlo <= hi)
+			return lo == hi ? 0 : -1; /* a hole in the block */
+		c->flags &= (uint8_t)~CAND_DNEG;
+		c->dlo = lo;
+		c->dhi = hi;
+		return 1;
+	}
+	c->dlo = c->dlo > lo ? c->dlo : lo;
+	c->dhi = c->dhi < hi ? c->dhi : hi;
+	return c->dlo <= c->dhi;
+}
+
+/*
+ * Narrow c (a rule cut (dim, len) cannot select) to the block of bucket
+ * `key`: the copy matches exactly the packets of that key that c matches,
+ * and carries the key.  1: done; 0: the copy would match nothing; -1: the
+ * copy cannot be written as one rule (a neq port inside a block of
+ * ports, an untyped icmp rule over a block of several types).
+ */
+static int
+cand_restrict(struct acl_cand *c, uint8_t dim, unsigned len, uint64_t key)
+{
+	uint32_t m = len_mask(len);
+	uint8_t bp = (uint8_t)(key >> 16);
+
+	switch (dim) {
+	case DIM_DP:
+		c->dst = (uint32_t)(key >> 24);
+		c->dmask = UINT32_MAX;
+		return cand_restrict(c, DIM_PORT, 32, key & 0xffffff);
+	case DIM_DST:
+		c->dst = key;
+		c->dmask = m;
+		return 1;
+	case DIM_SRC:
+		c->src = key;
+		c->smask = m;
+		return 1;
+	case DIM_PROTO:
+		c->proto = (uint8_t)key;
+		c->flags &= (uint8_t)~CAND_ANYPROTO;
+		return 1;
+	default:
+		break;
+	}
+	if (!(c->flags & CAND_ANYPROTO) && c->proto != bp)
+		return 0;	   /* DIM_DP: a bucket of another protocol */
+	if (c->flags & CAND_TYPED) /* DIM_DP: exact, or no packet */
+		return c->icmp == (uint8_t)key;
+	c->flags &= (uint8_t)~CAND_ANYPROTO;
+	c->proto = bp;
+	if (bp == 1) { /* typed icmp buckets */
+		if (len != 32)
+			return -1;
+		c->flags |= CAND_TYPED;
+		c->icmp = (uint8_t)key;
+		return 1;
+	}
+	return port_restrict(c, (uint16_t)key, (uint16_t)(key | ~(uint64_t)m));
+}
+
+static int
+scratch_reserve(struct acl_bld *b, uint32_t n)
+{
+	uint32_t cap = b->ev_cap ? b->ev_cap : 64;
+	uint64_t *p;
+
+	if (n <= b->ev_cap)
+		return 0;
+	while (cap < n)
+		cap = cap > UINT32_MAX / 2 ? n : 2 * cap;
+	p = realloc(b->ev, (size_t)cap * sizeof(*p));
+	if (p == NULL)
+		return -ENOMEM;
+	b->ev = p;
+	p = realloc(b->tmp, (size_t)cap * sizeof(*p));
+	if (p == NULL)
+		return -ENOMEM;
+	b->tmp = p;
+	b->ev_cap = cap;
+	return 0;
+}
+
+/* Append rule c to b->in; *x is its number. */
+static int
+in_append(struct acl_bld *b, const struct acl_cand *c, uint32_t *x)
+{
+	if (b->n_in == b->in_cap) {
+		size_t cap = 2 * (size_t)b->in_cap;
+		union acl_slot *p;
+
+		if (cap > UINT32_MAX)
+			return -E2BIG;
+		p = realloc(b->in, cap * sizeof(*p));
+		if (p == NULL)
+			return -ENOMEM;
+		b->in = p;
+		b->in_cap = (uint32_t)cap;
+	}
+	b->in[b->n_in].c = *c;
+	*x = b->n_in++;
+	return 0;
+}
 
 /*
  * Sort a[0..n) by the upper 32 bits, stably (LSD radix, bytes that are
@@ -659,59 +974,316 @@ cut_score(const uint64_t *ev, uint32_t m, unsigned len, uint32_t n)
 }
 
 static void
-cut_consider(struct acl_cut *best, uint8_t dim, unsigned len, uint64_t cost)
+cut_consider(struct acl_cut *best, const struct acl_cut *c)
 {
-	if (cost < best->cost) {
-		best->dim = dim;
-		best->len = (uint8_t)len;
-		best->cost = cost;
+	if (c->cost < best->cost)
+		*best = *c;
+}
+
+/* The size of w's space on the port word (packets of tcp, udp, icmp). */
+static double
+port_volume(const struct acl_cand *w)
+{
+	if (w->flags & CAND_ANYPROTO)
+		return 3 * 65536.0;
+	if (w->flags & CAND_TYPED)
+		return 1;
+	if (w->proto == 1)
+		return 256;
+	if ((w->flags & (CAND_PORTS | CAND_DNEG)) == CAND_PORTS)
+		return (double)w->dhi - w->dlo + 1;
+	return 65536;
+}
+
+/* How much of w's space on dim the blocks of `cov` buckets of a cut of
+ * `len` bits cover: the chance that a packet aimed at w finds a bucket. */
+static double
+cover_share(const struct acl_cand *w, uint8_t dim, unsigned len, uint32_t cov)
+{
+	double vol, block = (double)(1ULL << (32 - len)), s;
+
+	switch (dim) {
+	case DIM_DST:
+		vol = (double)(1ULL << (32 - prefix_len(w->dmask)));
+		break;
+	case DIM_SRC:
+		vol = (double)(1ULL << (32 - prefix_len(w->smask)));
+		break;
+	case DIM_PROTO:
+		vol = 3; /* tcp, udp, icmp */
+		break;
+	case DIM_DP: /* a bucket is one host and one port */
+		vol = (double)(1ULL << (32 - prefix_len(w->dmask))) *
+		      port_volume(w);
+		block = 1;
+		break;
+	default:
+		vol = port_volume(w);
+		break;
+	}
+	s = cov * block / vol;
+	return s < 1 ? s : 1;
+}
+
+/* A cut's buckets, and scratch of complete_consider(). */
+struct acl_cscr {
+	uint64_t *keys;	    /* distinct keys, ascending */
+	uint32_t *sz, *cnt; /* rules, copies per bucket */
+	uint32_t *span;	    /* per wildcard rule: a, e, copies */
+	double *pre;	    /* prefix sums of bucket costs */
+	uint32_t nb, keyed; /* buckets; rules in them */
+};
+
+static int
+cscr_alloc(struct acl_cscr *s, uint32_t m, uint32_t n)
+{
+	char *mem =
+		malloc((size_t)m * (sizeof(uint64_t) + 2 * sizeof(uint32_t)) +
+		       (size_t)n * 3 * sizeof(uint32_t) +
+		       (size_t)(m + 1) * sizeof(double));
+
+	if (mem == NULL)
+		return -ENOMEM;
+	s->keys = (uint64_t *)mem;
+	s->pre = (double *)(s->keys + m);
+	s->sz = (uint32_t *)(s->pre + m + 1);
+	s->cnt = s->sz + m;
+	s->span = s->cnt + m;
+	return 0;
+}
+
+/*
+ * The buckets of cut (dim, len) over ev[0..m) (sorted words << 32 |
+ * bits): distinct keys and sizes into s.
+ */
+static void
+cut_bucketize(const uint64_t *ev, uint32_t m, unsigned len, struct acl_cscr *s)
+{
+	uint32_t mask = len_mask(len);
+
+	s->nb = s->keyed = 0;
+	for (uint32_t i = 0; i < m; i++) {
+		uint32_t key = (uint32_t)(ev[i] >> 32) & mask;
+
+		if ((ev[i] & 0xff) < len)
+			continue;
+		s->keyed++;
+		if (s->nb == 0 || s->keys[s->nb - 1] != key) {
+			s->keys[s->nb] = key;
+			s->sz[s->nb++] = 0;
+		}
+		s->sz[s->nb - 1]++;
 	}
 }
 
-/* Score dim/L for every prefix length L present above `done` bits. */
-static void
-eval_prefix(struct acl_bld *b, const uint32_t *r, uint32_t n, uint8_t dim,
-	    unsigned done, struct acl_cut *best)
+/* First of keys[0..n) (ascending) that is >= v. */
+static uint32_t
+lower_bound(const uint64_t *keys, uint32_t n, uint64_t v)
 {
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (keys[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Count the copies of the wildcard rules of r[0..n) into the buckets of
+ * cut c (a copy per bucket a rule shares packets with): per rule its
+ * bucket range and copies into s->span, per bucket into s->cnt; false if
+ * a copy cannot be written, or there would be more than `limit` (or the
+ * search would look at more than 8 n + limit buckets).
+ */
+static bool
+cut_copies(const struct acl_bld *b, const uint32_t *r, uint32_t n,
+	   struct acl_cut *c, struct acl_cscr *s, uint64_t limit)
+{
+	uint64_t copies = 0, seen = 0, lo, hi, key;
+	uint32_t nw = 0;
+
+	memset(s->cnt, 0, (size_t)s->nb * sizeof(*s->cnt));
+	for (uint32_t i = 0; i < n; i++) {
+		const struct acl_cand *wc = &b->in[r[i]].c;
+		uint32_t a = 0, e = 0, cov = 0;
+
+		if (cand_key(wc, c->dim, c->len, &key))
+			continue;
+		if (cand_span(wc, c->dim, c->len, &lo, &hi)) {
+			a = lower_bound(s->keys, s->nb, lo);
+			for (e = a; e < s->nb && s->keys[e] <= hi; e++) {
+				struct acl_cand t = *wc;
+				int rr = cand_restrict(&t, c->dim, c->len,
+						       s->keys[e]);
+
+				if (rr < 0 || ++seen > 8 * (uint64_t)n + limit)
+					return false;
+				if (rr == 0)
+					continue;
+				if (++copies > limit)
+					return false;
+				s->cnt[e]++;
+				cov++;
+			}
+		}
+		s->span[3 * nw] = a;
+		s->span[3 * nw + 1] = e;
+		s->span[3 * nw + 2] = cov;
+		nw++;
+	}
+	c->copies = (uint32_t)copies;
+	return true;
+}
+
+/*
+ * What a lookup pays in a node of m rules, roughly: a scan of a small one,
+ * else a probe per level of a tree of fan-out ~64 (COST_* units).
+ */
+static double
+node_estimate(uint64_t m)
+{
+	if (m <= LEAF_MAX)
+		return (double)m * COST_RULE;
+	return COST_PROBE * (1 + (64 - __builtin_clzll(m)) / 6.0);
+}
+
+/*
+ * Should cut c (its buckets in s) be complete?  A lookup that finds its
+ * key's bucket then searches that bucket only (its rules and the copies)
+ * instead of the bucket and the wildcard child; one that finds none
+ * searches the wildcard child either way.  A packet aimed at a wildcard
+ * rule finds a bucket as often as the buckets cover the rule's space
+ * (cover_share()).  Compares both expected costs (node_estimate()) for a
+ * packet aimed at a random rule of the node; on true, c holds the
+ * copies and the share of lookups that find no bucket.
+ */
+static bool
+complete_pays(const struct acl_bld *b, const uint32_t *r, uint32_t n,
+	      struct acl_cut *c, struct acl_cscr *s)
+{
+	uint64_t limit = b->copy_left < (uint64_t)COPY_NODE * n
+				 ? b->copy_left
+				 : (uint64_t)COPY_NODE * n;
+	uint32_t nw = n - s->keyed, j = 0;
+	double plain = 0, full = 0, miss = 0, wild = node_estimate(nw);
+	uint64_t key;
+
+	if (nw == 0 || !cut_copies(b, r, n, c, s, limit))
+		return false;
+	s->pre[0] = 0;
+	for (uint32_t k = 0; k < s->nb; k++) {
+		double u = node_estimate((uint64_t)s->sz[k] + s->cnt[k]);
+
+		plain += s->sz[k] * (node_estimate(s->sz[k]) + wild);
+		full += s->sz[k] * u;
+		s->pre[k + 1] = s->pre[k] + u;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		const struct acl_cand *wc = &b->in[r[i]].c;
+		uint32_t a, e, cov;
+		double p;
+
+		if (cand_key(wc, c->dim, c->len, &key))
+			continue;
+		a = s->span[3 * j];
+		e = s->span[3 * j + 1];
+		cov = s->span[3 * j++ + 2];
+		p = cov > 0 ? cover_share(wc, c->dim, c->len, cov) : 0;
+		plain += wild;
+		full += p * (cov > 0 ? (s->pre[e] - s->pre[a]) / (e - a) : 0) +
+			(1 - p) * wild;
+		miss += 1 - p;
+	}
+	c->fmiss = miss / n;
+	return full < plain;
+}
+
+/* Score dim/L for every L present above `done` (and whether to make it
+ * complete, if it is the best so far). */
+static void
+eval_dim(struct acl_bld *b, const uint32_t *r, uint32_t n, uint8_t dim,
+	 unsigned done, struct acl_cut *best)
+{
+	struct acl_cscr s;
 	uint64_t lens = 0;
-	uint32_t m = 0;
+	uint32_t m = 0, w;
 
 	for (uint32_t i = 0; i < n; i++) {
-		const struct acl_cand *c = &b->in[r[i]].c;
-		uint32_t mask = dim == DIM_DST ? c->dmask : c->smask;
-		unsigned pl = prefix_len(mask);
+		unsigned pl = cand_word(&b->in[r[i]].c, dim, &w);
 
 		if (pl <= done)
 			continue;
-		b->ev[m++] =
-			(uint64_t)(dim == DIM_DST ? c->dst : c->src) << 32 | pl;
+		b->ev[m++] = (uint64_t)w << 32 | pl;
 		lens |= 1ULL << pl;
 	}
 	if (m == 0)
 		return;
 	sort_hi32(b->ev, b->tmp, m);
+	if (cscr_alloc(&s, m, n) < 0)
+		return;
 	for (unsigned len = done + 1; len <= 32; len++) {
-		if (lens >> len & 1)
-			cut_consider(best, dim, len,
-				     cut_score(b->ev, m, len, n));
+		struct acl_cut c = { .dim = dim, .len = (uint8_t)len };
+
+		if (!(lens >> len & 1))
+			continue;
+		c.cost = (double)cut_score(b->ev, m, len, n);
+		if (c.cost < best->cost) {
+			cut_bucketize(b->ev, m, len, &s);
+			c.complete = complete_pays(b, r, n, &c, &s);
+		}
+		cut_consider(best, &c);
 	}
+	free(s.keys);
 }
 
-/* Score the proto or port cut. */
+/*
+ * Score the tuple cut: host destination and port word (an `eq` port or
+ * an icmp type) in one key, plain and complete.  Its keys have 56 bits:
+ * sorted in two stable passes, port word then host.
+ */
 static void
-eval_key(struct acl_bld *b, const uint32_t *r, uint32_t n, uint8_t dim,
-	 struct acl_cut *best)
+eval_dp(struct acl_bld *b, const uint32_t *r, uint32_t n, struct acl_cut *best)
 {
-	uint32_t m = 0, key;
+	struct acl_cut c = { .dim = DIM_DP, .len = 32 };
+	struct acl_cscr s;
+	uint32_t m = 0;
+	uint64_t key, sq = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
-		if (cand_key(&b->in[r[i]].c, dim, 32, &key))
-			b->ev[m++] = (uint64_t)key << 32 | 32;
+		if (cand_key(&b->in[r[i]].c, DIM_DP, 32, &key))
+			b->ev[m++] = (key & 0xffffff) << 32 | (key >> 24);
 	}
 	if (m == 0)
 		return;
-	sort_hi32(b->ev, b->tmp, m);
-	cut_consider(best, dim, 32, cut_score(b->ev, m, 32, n));
+	sort_hi32(b->ev, b->tmp, m); /* port word */
+	for (uint32_t i = 0; i < m; i++)
+		b->ev[i] = b->ev[i] << 32 | b->ev[i] >> 32;
+	sort_hi32(b->ev, b->tmp, m); /* host, port word within */
+	if (cscr_alloc(&s, m, n) < 0)
+		return;
+	s.nb = 0;
+	s.keyed = m;
+	for (uint32_t i = 0; i < m; i++) {
+		key = (b->ev[i] >> 32) << 24 | (b->ev[i] & 0xffffff);
+		if (s.nb == 0 || s.keys[s.nb - 1] != key) {
+			if (s.nb > 0)
+				sq += bucket_score(s.sz[s.nb - 1], n);
+			s.keys[s.nb] = key;
+			s.sz[s.nb++] = 0;
+		}
+		s.sz[s.nb - 1]++;
+	}
+	sq += bucket_score(s.sz[s.nb - 1], n);
+	c.cost = (double)sq + (double)(n - m) * n;
+	if (m < n && c.cost < best->cost)
+		c.complete = complete_pays(b, r, n, &c, &s);
+	cut_consider(best, &c);
+	free(s.keys);
 }
 
 /* The cheapest cut of rules r[0..n); false if none beats a scan. */
@@ -719,15 +1291,16 @@ static bool
 cut_choose(struct acl_bld *b, const uint32_t *r, uint32_t n,
 	   const struct acl_state *st, struct acl_cut *cut)
 {
+	static const uint8_t order[] = { DIM_DST, DIM_SRC, DIM_PORT,
+					 DIM_PROTO };
+
+	memset(cut, 0, sizeof(*cut));
 	cut->dim = DIM_LEAF;
-	cut->len = 0;
-	cut->cost = (uint64_t)n * n; /* one bucket, or all wildcard */
-	eval_prefix(b, r, n, DIM_DST, st->dst_len, cut);
-	eval_prefix(b, r, n, DIM_SRC, st->src_len, cut);
-	if (!st->port_done)
-		eval_key(b, r, n, DIM_PORT, cut);
-	if (!st->proto_done)
-		eval_key(b, r, n, DIM_PROTO, cut);
+	cut->cost = (double)n * n; /* one bucket, or all wildcard */
+	for (unsigned i = 0; i < sizeof(order); i++)
+		eval_dim(b, r, n, order[i], st->done[order[i]], cut);
+	if (st->done[DIM_DST] < 32 && st->done[DIM_PORT] < 32)
+		eval_dp(b, r, n, cut);
 	return cut->dim != DIM_LEAF;
 }
 
@@ -784,9 +1357,54 @@ slots_alloc(struct acl_bld *b, uint32_t sz, uint32_t *first)
 static int node_build(struct acl_bld *b, const uint32_t *r, uint32_t n,
 		      struct acl_state st, uint32_t *out, double *cost);
 
+/* A rule of a cut and its key. */
+struct acl_kv {
+	uint64_t key;
+	uint32_t rule;
+};
+
+/* Sort kv[0..n) by key, stably (LSD radix over the bytes that differ). */
+static int
+sort_kv(struct acl_kv *kv, uint32_t n)
+{
+	struct acl_kv *tmp, *src = kv, *dst, *t;
+	uint32_t cnt[256];
+
+	if (n < 2)
+		return 0;
+	tmp = malloc((size_t)n * sizeof(*tmp));
+	if (tmp == NULL)
+		return -ENOMEM;
+	dst = tmp;
+	for (unsigned sh = 0; sh < 64; sh += 8) {
+		uint32_t sum = 0;
+
+		memset(cnt, 0, sizeof(cnt));
+		for (uint32_t i = 0; i < n; i++)
+			cnt[src[i].key >> sh & 0xff]++;
+		if (cnt[src[0].key >> sh & 0xff] == n)
+			continue;
+		for (unsigned d = 0; d < 256; d++) {
+			uint32_t c = cnt[d];
+
+			cnt[d] = sum;
+			sum += c;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			dst[cnt[src[i].key >> sh & 0xff]++] = src[i];
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != kv)
+		memcpy(kv, src, (size_t)n * sizeof(*kv));
+	free(tmp);
+	return 0;
+}
+
 /* The first empty slot of node ni's table on the walk from key's hash. */
 static union acl_slot *
-slot_free(struct acl_bld *b, uint32_t ni, uint32_t key)
+slot_free(struct acl_bld *b, uint32_t ni, uint64_t key)
 {
 	const struct acl_node *nd = &b->l->nodes[ni];
 	uint32_t h = acl_hash(b->ix, key, nd->shift);
@@ -796,32 +1414,24 @@ slot_free(struct acl_bld *b, uint32_t ni, uint32_t key)
 	return &b->l->slots[nd->first + h];
 }
 
-/* The state below a bucket of `cut`. */
 static struct acl_state
 state_below(struct acl_state st, const struct acl_cut *cut)
 {
-	switch (cut->dim) {
-	case DIM_DST:
-		st.dst_len = cut->len;
-		break;
-	case DIM_SRC:
-		st.src_len = cut->len;
-		break;
-	case DIM_PORT: /* the port key holds the protocol */
-		st.port_done = true;
-		st.proto_done = true;
-		break;
-	default:
-		st.proto_done = true;
-		break;
+	if (cut->dim == DIM_DP) {
+		st.done[DIM_DST] = 32;
+		st.done[DIM_PORT] = 32;
+	} else {
+		st.done[cut->dim] = cut->len;
 	}
+	if (cut->dim == DIM_PORT || cut->dim == DIM_DP)
+		st.done[DIM_PROTO] = 32; /* the port word holds the protocol */
 	return st;
 }
 
 /* Put one bucket (key, rules pos[0..n)) into node ni's table: its rules
  * in list order, or the sub-tree they compile to. */
 static int
-bucket_put(struct acl_bld *b, uint32_t ni, uint32_t key, const uint32_t *pos,
+bucket_put(struct acl_bld *b, uint32_t ni, uint64_t key, const uint32_t *pos,
 	   uint32_t n, struct acl_state below, double *cost)
 {
 	union acl_slot *sl;
@@ -841,23 +1451,26 @@ bucket_put(struct acl_bld *b, uint32_t ni, uint32_t key, const uint32_t *pos,
 	if (err < 0)
 		return err;
 	sl = slot_free(b, ni, key);
-	sl->s.key = key;
+	sl->s.key = (uint32_t)key;
+	sl->s.khi[0] = (uint8_t)(key >> 32);
+	sl->s.khi[1] = (uint8_t)(key >> 40);
+	sl->s.khi[2] = (uint8_t)(key >> 48);
 	sl->s.nd = b->l->nodes[ci];
 	sl->s.kind = SLOT_SUB;
 	return 0;
 }
 
-/* Size node ni's table for the buckets of kv[0..nk) (key << 32 | rule,
- * sorted): a slot per rule of a small bucket, one per sub-tree, at most
- * half full. */
+/* Size node ni's table for the buckets of kv[0..nk) (sorted): a slot per
+ * rule of a small bucket, one per sub-tree, at most 1 / LOADF full. */
 static int
-table_alloc(struct acl_bld *b, uint32_t ni, const uint64_t *kv, uint32_t nk)
+table_alloc(struct acl_bld *b, uint32_t ni, const struct acl_kv *kv,
+	    uint32_t nk)
 {
 	uint32_t used = 0, sz = 2, bits = 1, first;
 	int err;
 
 	for (uint32_t a = 0, e; a < nk; a = e) {
-		for (e = a + 1; e < nk && kv[e] >> 32 == kv[a] >> 32; e++)
+		for (e = a + 1; e < nk && kv[e].key == kv[a].key; e++)
 			;
 		used += e - a <= LEAF_MAX ? e - a : 1;
 	}
@@ -875,93 +1488,174 @@ table_alloc(struct acl_bld *b, uint32_t ni, const uint64_t *kv, uint32_t nk)
 /* Fill node ni's table from kv[0..nk); pos receives the rule numbers.
  * *cost: the sum over buckets of their size times their cost. */
 static int
-cut_buckets(struct acl_bld *b, uint32_t ni, const uint64_t *kv, uint32_t *pos,
-	    uint32_t nk, struct acl_state below, double *cost)
+cut_buckets(struct acl_bld *b, uint32_t ni, const struct acl_kv *kv,
+	    uint32_t *pos, uint32_t nk, struct acl_state below, double *cost)
 {
 	int err = table_alloc(b, ni, kv, nk);
 
 	*cost = 0;
 	for (uint32_t i = 0; i < nk; i++)
-		pos[i] = (uint32_t)kv[i];
+		pos[i] = kv[i].rule;
 	for (uint32_t a = 0, e; a < nk && err == 0; a = e) {
-		uint32_t key = (uint32_t)(kv[a] >> 32);
 		double c = 0;
 
-		for (e = a + 1; e < nk && (uint32_t)(kv[e] >> 32) == key; e++)
+		for (e = a + 1; e < nk && kv[e].key == kv[a].key; e++)
 			;
-		err = bucket_put(b, ni, key, pos + a, e - a, below, &c);
+		err = bucket_put(b, ni, kv[a].key, pos + a, e - a, below, &c);
 		*cost += (e - a) * c;
 	}
 	return err;
 }
 
 /*
+ * Make cut c complete: copy every wildcard rule wl[0..nw) into each bucket
+ * of kv[0..*nk) (sorted) whose block it shares packets with, narrowed to
+ * that block (cand_restrict()), and merge the copies into their buckets
+ * in list order.  *kv and *nk are replaced.
+ */
+static int
+replicate(struct acl_bld *b, const struct acl_cut *c, struct acl_kv **kv,
+	  uint32_t *nk, const uint32_t *wl, uint32_t nw)
+{
+	uint64_t lo, hi, *keys = malloc((*nk + 1) * sizeof(*keys));
+	struct acl_kv *cp = malloc(((size_t)c->copies + 1) * sizeof(*cp));
+	struct acl_kv *out = malloc(((size_t)*nk + c->copies) * sizeof(*out));
+	uint32_t nb = 0, np = 0, x;
+	int err = -ENOMEM;
+
+	if (keys == NULL || cp == NULL || out == NULL)
+		goto out_free;
+	for (uint32_t i = 0; i < *nk; i++) {
+		if (nb == 0 || keys[nb - 1] != (*kv)[i].key)
+			keys[nb++] = (*kv)[i].key;
+	}
+	for (uint32_t j = 0; j < nw; j++) {
+		if (!cand_span(&b->in[wl[j]].c, c->dim, c->len, &lo, &hi))
+			continue;
+		for (uint32_t k = lower_bound(keys, nb, lo);
+		     k < nb && keys[k] <= hi; k++) {
+			struct acl_cand t = b->in[wl[j]].c;
+			int rr = cand_restrict(&t, c->dim, c->len, keys[k]);
+
+			err = rr < 0 || (rr > 0 && np == c->copies) ? -EINVAL
+								    : 0;
+			if (err == 0 && rr > 0)
+				err = in_append(b, &t, &x);
+			if (err < 0)
+				goto out_free;
+			if (rr > 0)
+				cp[np++] = (struct acl_kv){ k, x };
+		}
+	}
+	err = sort_kv(cp, np); /* by bucket, list order within */
+	if (err < 0)
+		goto out_free;
+	for (uint32_t i = 0, p = 0, o = 0, k = 0; k < nb; k++) {
+		for (;;) { /* merge bucket k's rules and copies by index */
+			bool ri = i < *nk && (*kv)[i].key == keys[k];
+			bool pi = p < np && cp[p].key == k;
+
+			if (ri && (!pi || b->in[(*kv)[i].rule].c.idx <
+						  b->in[cp[p].rule].c.idx))
+				out[o++] = (*kv)[i++];
+			else if (pi)
+				out[o++] = (struct acl_kv){ keys[k],
+							    cp[p++].rule };
+			else
+				break;
+		}
+	}
+	free(*kv);
+	*kv = out;
+	out = NULL;
+	*nk += np;
+	b->copy_left -= np;
+	b->l->copies += np;
+out_free:
+	free(keys);
+	free(cp);
+	free(out);
+	return err;
+}
+
+/*
  * Make node ni a cut: its table of buckets, and its wildcard child.
  * *cost: the expected cost of a lookup aimed at one of its rules, see
- * node_build().
+ * node_build().  A complete cut's lookups that find their bucket skip the
+ * wildcard child.
  */
 static int
 cut_make(struct acl_bld *b, uint32_t ni, const uint32_t *r, uint32_t n,
 	 struct acl_state st, const struct acl_cut *cut, double *cost)
 {
-	uint64_t *kv = malloc((size_t)n * sizeof(*kv));
-	uint32_t *pos = malloc((size_t)n * sizeof(*pos));
-	uint32_t nk = 0, nw = 0, key, w;
+	struct acl_kv *kv = malloc((size_t)n * sizeof(*kv));
+	uint32_t *wl = malloc((size_t)n * sizeof(*wl)), *pos = NULL;
+	uint32_t nk = 0, nw = 0, w;
 	double cb = 0, cw = 0;
+	uint64_t key;
 	int err = -ENOMEM;
 
-	if (kv == NULL || pos == NULL)
+	if (kv == NULL || wl == NULL)
 		goto out_free;
-	for (uint32_t i = 0; i < n; i++) { /* wildcard rules: pos from n-1 */
+	for (uint32_t i = 0; i < n; i++) {
 		if (cand_key(&b->in[r[i]].c, cut->dim, cut->len, &key))
-			kv[nk++] = (uint64_t)key << 32 | r[i];
+			kv[nk++] = (struct acl_kv){ key, r[i] };
 		else
-			pos[n - 1 - nw++] = r[i];
+			wl[nw++] = r[i];
 	}
-	/* the wildcard rules back in list order, before pos is reused */
-	for (uint32_t i = 0; i < nw / 2; i++) {
-		uint32_t t = pos[n - 1 - i];
-
-		pos[n - 1 - i] = pos[n - nw + i];
-		pos[n - nw + i] = t;
-	}
-	sort_hi32(kv, b->tmp, nk);
+	err = sort_kv(kv, nk);
+	if (err == 0 && cut->complete && nw > 0)
+		err = replicate(b, cut, &kv, &nk, wl, nw);
+	if (err < 0)
+		goto out_free;
+	pos = malloc((size_t)nk * sizeof(*pos));
+	err = -ENOMEM;
+	if (pos == NULL)
+		goto out_free;
 	b->l->nodes[ni].dim = cut->dim;
-	b->l->nodes[ni].mask = cut->dim == DIM_DST || cut->dim == DIM_SRC
-				       ? len_mask(cut->len)
-				       : UINT32_MAX;
+	b->l->nodes[ni].mask = len_mask(cut->len);
+	b->l->nodes[ni].complete = cut->complete;
 	err = cut_buckets(b, ni, kv, pos, nk, state_below(st, cut), &cb);
 	if (err == 0 && nw > 0) {
-		err = node_build(b, pos + n - nw, nw, st, &w, &cw);
+		err = node_build(b, wl, nw, st, &w, &cw);
 		b->l->nodes[ni].wild = w;
 	}
-	*cost = COST_PROBE + cb / n + cw;
+	if (cut->complete)
+		*cost = COST_PROBE + (1 - cut->fmiss) * cb / nk +
+			cut->fmiss * cw;
+	else
+		*cost = COST_PROBE + cb / n + cw;
 out_free:
 	free(kv);
+	free(wl);
 	free(pos);
 	return err;
 }
 
 /*
- * Compile rules r[0..n) (indexes into b->in, ascending) into a node, a
- * cut if one is cheaper than scanning them.  *cost estimates what a
+ * Compile rules r[0..n) (indexes into b->in, in list order) into a node,
+ * a cut if one is cheaper than scanning them.  *cost estimates what a
  * lookup aimed at one of the rules pays there: COST_RULE per rule it
  * checks, COST_PROBE per table; a cut costs its probe, the bucket of the
  * rule (weighted by size) and its wildcard child, which every lookup
- * visits.  A cut no cheaper than the scan is undone: everything is
- * appended, so undoing is truncating.
+ * visits (a complete cut: the lookups that find no bucket).  A cut no
+ * cheaper than the scan is undone: everything is appended, so undoing is
+ * truncating.
  */
 static int
 node_build(struct acl_bld *b, const uint32_t *r, uint32_t n,
 	   struct acl_state st, uint32_t *out, double *cost)
 {
 	struct acl_list *l = b->l;
+	struct acl_bld bmark;
 	struct acl_list mark;
 	struct acl_cut cut;
 	uint32_t ni, first;
 	int err;
 
 	err = node_alloc(b, &ni);
+	if (err == 0)
+		err = scratch_reserve(b, n);
 	if (err < 0)
 		return err;
 	*out = ni;
@@ -971,6 +1665,7 @@ node_build(struct acl_bld *b, const uint32_t *r, uint32_t n,
 		double c = 0;
 
 		mark = *l;
+		bmark = *b;
 		err = cut_make(b, ni, r, n, st, &cut, &c);
 		if (err < 0 || c < *cost) {
 			*cost = c;
@@ -980,6 +1675,9 @@ node_build(struct acl_bld *b, const uint32_t *r, uint32_t n,
 		l->n_slots = mark.n_slots;
 		l->keys = mark.keys;
 		l->max_run = mark.max_run;
+		l->copies = mark.copies;
+		b->n_in = bmark.n_in;
+		b->copy_left = bmark.copy_left;
 		memset(&l->nodes[ni], 0, sizeof(l->nodes[ni]));
 		l->nodes[ni].min_idx = b->in[r[0]].c.idx;
 	}
@@ -1001,16 +1699,19 @@ static int
 tree_build(const struct ph_acl_index *ix, struct acl_list *l,
 	   const union acl_slot *in)
 {
-	struct acl_bld b = { .ix = ix, .l = l, .in = in };
-	struct acl_state st = { 0 };
+	struct acl_bld b = { .ix = ix, .l = l };
+	struct acl_state st = { .done = { [DIM_PORT] = 16 } };
 	uint32_t n = l->n_cands, *r = malloc((size_t)n * sizeof(*r)), root;
 	double cost;
 	int err = -ENOMEM;
 
-	b.ev = malloc((size_t)n * sizeof(*b.ev));
-	b.tmp = malloc((size_t)n * sizeof(*b.tmp));
-	if (r == NULL || b.ev == NULL || b.tmp == NULL)
+	b.in_cap = n < UINT32_MAX / 2 ? 2 * n : n;
+	b.in = malloc((size_t)b.in_cap * sizeof(*b.in));
+	if (r == NULL || b.in == NULL)
 		goto out_free;
+	memcpy(b.in, in, (size_t)n * sizeof(*in));
+	b.n_in = n;
+	b.copy_left = (uint64_t)COPY_LIST * n;
 	for (uint32_t i = 0; i < n; i++)
 		r[i] = i;
 	err = node_build(&b, r, n, st, &root, &cost);
@@ -1026,11 +1727,11 @@ tree_build(const struct ph_acl_index *ix, struct acl_list *l,
 	}
 out_free:
 	free(r);
+	free(b.in);
 	free(b.ev);
 	free(b.tmp);
 	return err;
 }
-
 /* Do a and b match the same packets by the same conditions? */
 static bool
 cand_same(const struct acl_cand *a, const struct acl_cand *b)
@@ -1157,6 +1858,43 @@ seed_next(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
+static int
+cmp_u16(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+/*
+ * Does multiplier k spread neighbouring keys?  Multiply-shift sends keys
+ * x, x + d, x + 2d, ... to the top bits of k * d * i: points on a circle
+ * that cluster when k / 2^64 is close to a fraction of small denominator
+ * (k1 near 2^64 / 3 put 32 neighbouring hosts into 3 clusters of a
+ * 256-slot table: walks of 11-24 slots).  Require the 64 first points to
+ * keep a quarter of the even gap for steps d of 1 (hosts, ports), 256
+ * (/24s), 65536 (/16s) and 2^24 (hosts in a DIM_DP key); about one
+ * random multiplier in five passes.
+ */
+static bool
+mult_ok(uint64_t k)
+{
+	static const unsigned steps[] = { 0, 8, 16, 24 };
+	uint16_t pt[65];
+
+	for (unsigned s = 0; s < 4; s++) {
+		pt[0] = 0;
+		for (uint64_t i = 1; i <= 64; i++)
+			pt[i] = (uint16_t)((k * (i << steps[s])) >> 48);
+		qsort(pt, 65, sizeof(pt[0]), cmp_u16);
+		for (unsigned i = 1; i <= 64; i++) {
+			if (pt[i] - pt[i - 1] < 65536 / 65 / 4)
+				return false;
+		}
+		if (65536 - pt[64] + pt[0] < 65536 / 65 / 4)
+			return false;
+	}
+	return true;
+}
+
 struct ph_acl_index *
 ph_acl_index_build_opts(const struct ph_policy *pol,
 			const struct ph_acl_build_opts *o, int *err)
@@ -1173,7 +1911,11 @@ ph_acl_index_build_opts(const struct ph_policy *pol,
 	if (ix == NULL)
 		goto out_err;
 	ix->k0 = seed_next(&x);
-	ix->k1 = seed_next(&x) | 1;
+	for (int i = 0; i < 1000; i++) { /* k1 stays odd if none passes */
+		ix->k1 = seed_next(&x) | 1;
+		if (mult_ok(ix->k1))
+			break;
+	}
 	ix->n_acls = (uint32_t)pol->n_acls;
 	ix->lists = calloc(pol->n_acls + 1, sizeof(*ix->lists));
 	if (ix->lists == NULL)
@@ -1237,6 +1979,11 @@ node_probes(const struct acl_list *l, const struct acl_node *nd)
 			if (p > deepest)
 				deepest = p;
 		}
+		if (nd->complete && nd->wild != 0) { /* a bucket, or else */
+			uint32_t w = node_probes(l, &l->nodes[nd->wild]);
+
+			return total + 1 + (w > deepest ? w : deepest);
+		}
 		total += 1 + deepest;
 		if (nd->wild == 0)
 			break;
@@ -1284,6 +2031,7 @@ list_stats(const struct acl_list *l, struct ph_acl_stats *st)
 	}
 	st->keys = l->keys;
 	st->max_run = l->max_run;
+	st->replicas = l->copies;
 	st->mem_bytes = (size_t)l->n_nodes * sizeof(struct acl_node) +
 			(size_t)l->n_slots * sizeof(union acl_slot);
 	tree_stats(l, st);

@@ -81,6 +81,7 @@ struct ph_acl_stats {
 	uint32_t nodes;	     /* tree nodes, cuts and leaves */
 	uint32_t max_probes; /* most tables one lookup can probe */
 	uint32_t max_run;    /* longest run of entries checked one by one */
+	uint32_t replicas;   /* copies of entries in complete cuts' buckets */
 	size_t mem_bytes;    /* memory of this list's index */
 };
 
