@@ -26,6 +26,13 @@
  * run fails.  Engine time only: the emit callback just counts events (the
  * daemon's formatting and logging is not included), and no tick runs.
  *
+ * --batch hands each batch of 256 to ph_engine_process_batch() instead
+ * of one ph_engine_process() call per packet (the time then advances per
+ * batch).  --pair fills a 1,000- and a --conns-connection engine and
+ * measures them alternately, printing the median of the back-to-back
+ * ratios (figure 6's target), which a shared machine's changing load
+ * disturbs far less than two separate runs.
+ *
  * Memory: resident set growth while the table is filled, divided by the
  * connection count, next to ph_engine_conn_mem().
  *
@@ -92,6 +99,7 @@ struct eb_opts {
 	int gre_loops;	/* bit 0: GRE over 1 call, bit 1: over all */
 	bool quick;	/* small sizes (smoke test) */
 	bool batch;	/* ph_engine_process_batch() per batch of 256 */
+	bool pair;	/* 1,000 and --conns measured alternately */
 };
 
 /* One engine with a filled table. */
@@ -619,6 +627,47 @@ out_fail:
 	return -1;
 }
 
+/*
+ * Scenario k (not EB_NEW) at 1,000 and at n connections, two engines
+ * filled first and then measured alternately, rep by rep: the ratio of
+ * each back-to-back pair, whose median is reported, sees the same load
+ * on a shared machine on both sides.
+ */
+static int
+eb_pair(const struct eb_opts *o, enum eb_kind k, uint32_t n)
+{
+	double v[3][16];
+	uint64_t rss0;
+	struct eb *s = eb_new(1000 + 1024, 0, &rss0);
+	struct eb *l = eb_new(n + 1024, 0, &rss0);
+	uint32_t i, reps = o->reps < 16 ? o->reps : 16;
+	int rc = -1;
+
+	if (s == NULL || l == NULL || !eb_fill(s, k, 1000) || !eb_fill(l, k, n))
+		goto out;
+	s->batch = l->batch = o->batch;
+	for (i = 0; i < reps; i++) {
+		v[0][i] = eb_measure(s, k, o->packets);
+		v[1][i] = eb_measure(l, k, o->packets);
+		if (v[0][i] < 0 || v[1][i] < 0)
+			goto out;
+		v[2][i] = v[1][i] / v[0][i];
+	}
+	for (i = 0; i < 3; i++)
+		qsort(v[i], reps, sizeof(v[i][0]), eb_cmp_double);
+	printf("result pair scenario=%s conns=%u ns_small=%.1f ns_large=%.1f "
+	       "ratio_med=%.2f ratio_min=%.2f ratio_max=%.2f batch=%d\n",
+	       eb_kind_name[k], n, v[0][reps / 2], v[1][reps / 2],
+	       v[2][reps / 2], v[2][0], v[2][reps - 1], o->batch);
+	rc = 0;
+out:
+	if (s != NULL)
+		eb_free(s);
+	if (l != NULL)
+		eb_free(l);
+	return rc;
+}
+
 /* Memory: the table filled with n PAT TCP connections (each its own
  * xlate), resident growth per connection. */
 static int
@@ -845,6 +894,9 @@ eb_usage(FILE *f)
 		   "[--quick] [--batch]\n"
 		   "--batch: the measured packets go in through "
 		   "ph_engine_process_batch(), 256 a call.\n"
+		   "--pair (with --only est|pat|udp): 1,000 and --conns "
+		   "connections measured\n"
+		   "alternately; prints the median of the per-rep ratios.\n"
 		   "Without --only: every scenario at 1,000 and at --conns "
 		   "(default 1,000,000)\nconnections, memory, and PPTP with 1 "
 		   "and --calls (default 10,000) calls.\n");
@@ -861,6 +913,7 @@ eb_parse(struct eb_opts *o, int argc, char **argv)
 		{ "calls", required_argument, NULL, 'c' },
 		{ "quick", no_argument, NULL, 'q' },
 		{ "batch", no_argument, NULL, 'b' },
+		{ "pair", no_argument, NULL, 'P' },
 		{ "gre", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -904,6 +957,9 @@ eb_parse(struct eb_opts *o, int argc, char **argv)
 			break;
 		case 'b':
 			o->batch = true;
+			break;
+		case 'P':
+			o->pair = true;
 			break;
 		case 'g':
 			if (strcmp(optarg, "one") == 0)
@@ -1018,6 +1074,8 @@ main(int argc, char **argv)
 		o.packets = o.packets > 20000 ? 20000 : o.packets;
 		o.calls = o.calls > 500 ? 500 : o.calls;
 	}
+	if (o.pair && o.only >= EB_EST && o.only < EB_NEW)
+		return eb_pair(&o, (enum eb_kind)o.only, o.conns) ? 1 : 0;
 	if (o.only < 0 || o.only <= EB_NEW)
 		rc |= eb_run_scenarios(&o);
 	if (o.only < 0 || o.only == EB_GRE + 1)

@@ -14,6 +14,7 @@ BL_EB_CONNS=${BL_EB_CONNS:-1000000}
 BL_EB_PACKETS=${BL_EB_PACKETS:-500000}
 BL_CG_CONNS=${BL_CG_CONNS:-100000} # callgrind's larger table
 BL_CG_PACKETS=${BL_CG_PACKETS:-20000}
+BL_SCALE_REPS=${BL_SCALE_REPS:-7} # back-to-back pairs per scenario
 
 bl_eb() {
 	"$BL_BUILD/engine_bench" "$@"
@@ -71,20 +72,38 @@ bl_cg_top() {
 	rm -f "$out"
 }
 
-# run every scenario at 1,000 and BL_EB_CONNS connections, in one mode
-# ("" one call per packet, "--batch" ph_engine_process_batch)
+# every scenario at 1,000 and BL_EB_CONNS connections, in one mode ("" one
+# call per packet, "--batch" ph_engine_process_batch): est/pat/udp as
+# pairs (both tables filled, then measured alternately: the ratio is the
+# median of back-to-back ratios), new as two runs
 bl_scale_runs() { # MODE
 	local s
 	for s in est pat udp; do
 		bl_eb --conns "$BL_EB_CONNS" --packets "$BL_EB_PACKETS" \
-			--reps "$BL_REPS" --only $s $1 &&
-			bl_eb --conns 1000 --packets "$BL_EB_PACKETS" \
-				--reps "$BL_REPS" --only $s $1 || return 1
+			--reps "$BL_SCALE_REPS" --only $s --pair $1 || return 1
 	done
 	bl_eb --conns "$BL_EB_CONNS" --packets 100000 --reps "$BL_REPS" \
 		--only new $1 &&
 		bl_eb --conns 1000 --packets 100000 --reps "$BL_REPS" \
 			--only new $1
+}
+
+# KEY of the pair line of scenario S: bl_pair_get OUTPUT S KEY
+bl_pair_get() {
+	grep "^result pair scenario=$2 " <<<"$1" | head -n1 | tr ' ' '\n' |
+		awk -F= -v k="$3" '$1 == k {print $2}'
+}
+
+# ns small, ns large, ratio of scenario S in OUTPUT (pair or two runs)
+bl_scale_triple() { # OUTPUT S
+	local a b
+	if [ "$2" = new ]; then
+		a=$(bl_eb_get "$1" new 1000 ns_med)
+		b=$(bl_eb_get "$1" new "$BL_EB_CONNS" ns_med)
+		echo "$a $b $(awk -v a="$b" -v b="$a" 'BEGIN {printf "%.2f", a / b}')"
+	else
+		echo "$(bl_pair_get "$1" "$2" ns_small) $(bl_pair_get "$1" "$2" ns_large) $(bl_pair_get "$1" "$2" ratio_med)"
+	fi
 }
 
 fig_scale() {
@@ -104,12 +123,8 @@ fig_scale() {
 |---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|
 "
 	for s in est pat udp new; do
-		n1=$(bl_eb_get "$out" $s 1000 ns_med)
-		nN=$(bl_eb_get "$out" $s "$BL_EB_CONNS" ns_med)
-		b1=$(bl_eb_get "$outb" $s 1000 ns_med)
-		bN=$(bl_eb_get "$outb" $s "$BL_EB_CONNS" ns_med)
-		r=$(awk -v a="$nN" -v b="$n1" 'BEGIN {printf "%.2f", a / b}')
-		rb=$(awk -v a="$bN" -v b="$b1" 'BEGIN {printf "%.2f", a / b}')
+		read -r n1 nN r <<<"$(bl_scale_triple "$out" $s)"
+		read -r b1 bN rb <<<"$(bl_scale_triple "$outb" $s)"
 		ir1=$(bl_cg_ir "$pk" --only $s --conns 1000 --packets "$pk")
 		irb=$(bl_cg_ir "$pk" --only $s --conns 1000 --packets "$pk" \
 			--batch)
@@ -144,11 +159,15 @@ $(bl_cg_top "$pk" 10 --only pat --conns 1000 --packets "$pk" --batch)
 the engine with a PIX rule set (access-groups on both interfaces, 32 PAT
 addresses, nat 0 for one network, fixup pptp). The table is filled
 first (handshakes, untimed), then connections are visited in random
-order, both directions alternating, in batches of 256 packets: either
+order, both directions alternating, in batches of 256 packets; for
+est/pat/udp both tables (1,000 and $BL_EB_CONNS) are filled first and then
+measured alternately, $BL_SCALE_REPS pairs, and the ratio is the median of
+the $BL_SCALE_REPS back-to-back ratios (the ns columns are medians of each
+side), so a change of load on the shared machine hits both sides; either
 one ph_engine_process_batch() call per batch (\"batch\", what the target
 is judged on: the same code path at both sizes) or one
 ph_engine_process() call per packet (\"one call\"). ns are thread CPU
-time, medians of $BL_REPS runs of $BL_EB_PACKETS packets (new: 100,000
+time, $BL_EB_PACKETS packets a run (new: medians of $BL_REPS runs of 100,000
 SYNs, each a new connection and PAT xlate). Instructions from callgrind
 on $BL_CG_PACKETS measured packets (a 1,000,000-connection fill is too
 slow under valgrind; the count does not depend on the table size but

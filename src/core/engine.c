@@ -417,6 +417,6 @@ size_t
 ph_engine_conn_mem(void)
 {
 	/* the entry and its bucket words: the bucket count is the power of
-	 * two at or above 2 x max_conns, so 2 to 4 words; the upper bound */
-	return sizeof(struct ph_conn) + 4 * sizeof(uint32_t);
+	 * two at or above 3 x max_conns, so 3 to 6 words; the upper bound */
+	return sizeof(struct ph_conn) + 6 * sizeof(uint32_t);
 }
