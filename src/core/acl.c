@@ -470,7 +470,7 @@ slot_key(const struct acl_cand *c, const struct acl_node *nd)
 	case DIM_PROTO:
 		return c->proto;
 	case DIM_DP:
-		return (uint64_t)c->dst << 24 | pw;
+		return ((uint64_t)c->dst << 24 | pw) & node_mask(nd);
 	default:
 		return pw & nd->mask;
 	}
@@ -698,8 +698,16 @@ cand_word(const struct acl_cand *c, uint8_t dim, uint32_t *w)
 	}
 }
 
+/* The mask of the low word of a DIM_DP key keying `len` bits of the port
+ * word: the host's low byte, then the port word's top bits. */
+static inline uint32_t
+dp_mask(unsigned len)
+{
+	return 0xff000000u | (len_mask(len) & 0x00ffffffu);
+}
+
 /* The key of rule c on cut (dim, len); false if the cut cannot select c.
- * DIM_DP selects host destinations with one port word. */
+ * DIM_DP selects host destinations with `len` bits of the port word. */
 static bool
 cand_key(const struct acl_cand *c, uint8_t dim, unsigned len, uint64_t *key)
 {
@@ -708,8 +716,9 @@ cand_key(const struct acl_cand *c, uint8_t dim, unsigned len, uint64_t *key)
 
 	if (dim == DIM_DP) {
 		pl = cand_word(c, DIM_PORT, &pw);
-		*key = (uint64_t)c->dst << 24 | pw;
-		return pl == 32 && c->dmask == UINT32_MAX;
+		*key = ((uint64_t)c->dst << 24 | pw) &
+		       (0xffffffff00000000ULL | dp_mask(len));
+		return pl >= len && c->dmask == UINT32_MAX;
 	}
 	pl = cand_word(c, dim, &w);
 	*key = w & len_mask(len);
@@ -806,7 +815,7 @@ cand_restrict(struct acl_cand *c, uint8_t dim, unsigned len, uint64_t key)
 	case DIM_DP:
 		c->dst = (uint32_t)(key >> 24);
 		c->dmask = UINT32_MAX;
-		return cand_restrict(c, DIM_PORT, 32, key & 0xffffff);
+		return cand_restrict(c, DIM_PORT, len, key & 0xffffff);
 	case DIM_DST:
 		c->dst = key;
 		c->dmask = m;
@@ -824,8 +833,8 @@ cand_restrict(struct acl_cand *c, uint8_t dim, unsigned len, uint64_t key)
 	}
 	if (!(c->flags & CAND_ANYPROTO) && c->proto != bp)
 		return 0;	   /* DIM_DP: a bucket of another protocol */
-	if (c->flags & CAND_TYPED) /* DIM_DP: exact, or no packet */
-		return c->icmp == (uint8_t)key;
+	if (c->flags & CAND_TYPED) /* DIM_DP: inside the block, or no packet */
+		return ((1u << 16 | c->icmp) & m) == ((uint32_t)key & m);
 	c->flags &= (uint8_t)~CAND_ANYPROTO;
 	c->proto = bp;
 	if (bp == 1) { /* typed icmp buckets */
@@ -1012,10 +1021,9 @@ cover_share(const struct acl_cand *w, uint8_t dim, unsigned len, uint32_t cov)
 	case DIM_PROTO:
 		vol = 3; /* tcp, udp, icmp */
 		break;
-	case DIM_DP: /* a bucket is one host and one port */
+	case DIM_DP: /* a bucket is one host and a block of ports */
 		vol = (double)(1ULL << (32 - prefix_len(w->dmask))) *
 		      port_volume(w);
-		block = 1;
 		break;
 	default:
 		vol = port_volume(w);
@@ -1242,20 +1250,22 @@ eval_dim(struct acl_bld *b, const uint32_t *r, uint32_t n, uint8_t dim,
 }
 
 /*
- * Score the tuple cut: host destination and port word (an `eq` port or
- * an icmp type) in one key, plain and complete.  Its keys have 56 bits:
- * sorted in two stable passes, port word then host.
+ * Score the tuple cut dp/L: host destination and the top L bits of the
+ * port word (an `eq` port or an icmp type at 32) in one key, for one L.
+ * Its keys have 56 bits: sorted in two stable passes, port word then
+ * host.
  */
 static void
-eval_dp(struct acl_bld *b, const uint32_t *r, uint32_t n, struct acl_cut *best)
+eval_dp_len(struct acl_bld *b, const uint32_t *r, uint32_t n, unsigned len,
+	    struct acl_cut *best)
 {
-	struct acl_cut c = { .dim = DIM_DP, .len = 32 };
+	struct acl_cut c = { .dim = DIM_DP, .len = (uint8_t)len };
 	struct acl_cscr s;
 	uint32_t m = 0;
 	uint64_t key, sq = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
-		if (cand_key(&b->in[r[i]].c, DIM_DP, 32, &key))
+		if (cand_key(&b->in[r[i]].c, DIM_DP, len, &key))
 			b->ev[m++] = (key & 0xffffff) << 32 | (key >> 24);
 	}
 	if (m == 0)
@@ -1286,6 +1296,26 @@ eval_dp(struct acl_bld *b, const uint32_t *r, uint32_t n, struct acl_cut *best)
 	free(s.keys);
 }
 
+/* Score dp/L for every L of the host entries' port words above `done`. */
+static void
+eval_dp(struct acl_bld *b, const uint32_t *r, uint32_t n, unsigned done,
+	struct acl_cut *best)
+{
+	uint64_t lens = 0;
+	uint32_t w;
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct acl_cand *c = &b->in[r[i]].c;
+
+		if (c->dmask == UINT32_MAX)
+			lens |= 1ULL << cand_word(c, DIM_PORT, &w);
+	}
+	for (unsigned len = done + 1; len <= 32; len++) {
+		if (lens >> len & 1)
+			eval_dp_len(b, r, n, len, best);
+	}
+}
+
 /* The cheapest cut of rules r[0..n); false if none beats a scan. */
 static bool
 cut_choose(struct acl_bld *b, const uint32_t *r, uint32_t n,
@@ -1300,7 +1330,7 @@ cut_choose(struct acl_bld *b, const uint32_t *r, uint32_t n,
 	for (unsigned i = 0; i < sizeof(order); i++)
 		eval_dim(b, r, n, order[i], st->done[order[i]], cut);
 	if (st->done[DIM_DST] < 32 && st->done[DIM_PORT] < 32)
-		eval_dp(b, r, n, cut);
+		eval_dp(b, r, n, st->done[DIM_PORT], cut);
 	return cut->dim != DIM_LEAF;
 }
 
@@ -1419,7 +1449,7 @@ state_below(struct acl_state st, const struct acl_cut *cut)
 {
 	if (cut->dim == DIM_DP) {
 		st.done[DIM_DST] = 32;
-		st.done[DIM_PORT] = 32;
+		st.done[DIM_PORT] = cut->len;
 	} else {
 		st.done[cut->dim] = cut->len;
 	}
@@ -1613,7 +1643,8 @@ cut_make(struct acl_bld *b, uint32_t ni, const uint32_t *r, uint32_t n,
 	if (pos == NULL)
 		goto out_free;
 	b->l->nodes[ni].dim = cut->dim;
-	b->l->nodes[ni].mask = len_mask(cut->len);
+	b->l->nodes[ni].mask =
+		cut->dim == DIM_DP ? dp_mask(cut->len) : len_mask(cut->len);
 	b->l->nodes[ni].complete = cut->complete;
 	err = cut_buckets(b, ni, kv, pos, nk, state_below(st, cut), &cb);
 	if (err == 0 && nw > 0) {
