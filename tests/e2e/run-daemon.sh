@@ -219,7 +219,7 @@ step_start() {
 	phd_start "$T/pinhole.conf" || return 1
 	check "table ip pinhole exists" table_exists
 	check "one queue rule per interface" [ "$(ph_in gw nft list chain \
-		ip pinhole prerouting 2>/dev/null | grep -c iifname)" = 2 ]
+		ip pinhole prerouting 2>/dev/null | grep -ic 'iifname.*queue')" = 2 ]
 	check "static address $STATIC1 owned on outside" owned "$STATIC1"
 	check "capabilities reduced to CAP_NET_ADMIN" grep -q \
 		'^CapEff:[[:space:]]*0000000000001000$' "/proc/$PHD_PID/status"
@@ -473,7 +473,8 @@ step_crash() {
 	check "restart removes the stale address" phd_wait_log \
 		'removed 1 stale address' 1
 	check "one rule per interface after restart" [ "$(ph_in gw nft list \
-		chain ip pinhole prerouting 2>/dev/null | grep -c iifname)" = 2 ]
+		chain ip pinhole prerouting 2>/dev/null |
+		grep -ic 'iifname.*queue')" = 2 ]
 	check "traffic passes again" ph_ping cli1 "$PH_SRV"
 	phd_stop TERM
 	check "clean stop" [ "$PHD_RC" = 0 ]

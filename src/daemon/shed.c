@@ -1,0 +1,282 @@
+/*
+ * daemon/shed.c - overload shedding: the sampling side of core/shed.h
+ * (see daemon/shed.h for the modes and what the operator sees).
+ *
+ * Every PD_SHED_INTERVAL_MS the main thread reads, for each of the
+ * daemon's queues, the kernel's id sequence and drop counters from
+ * /proc/net/netfilter/nfnetlink_queue (ph_nfq_kstats(): one small file,
+ * parsed in a few microseconds) and the shedding rule's named counter
+ * (one GETOBJ), sums them, and gives them to the controller; a new rate
+ * is one nft batch (ph_nft_shed_set()).  Nothing here touches the
+ * engine or a queue handle, so the tick runs without d->lock and takes
+ * it only to log.
+ *
+ * Known limits: the counters are the kernel's, in the daemon's network
+ * namespace; a table rebuilt by a reload or an interface change restarts
+ * the rule's counter (the controller skips that interval).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "core/shed.h"
+#include "daemon/daemon.h"
+#include "daemon/logsink.h"
+#include "daemon/nfq.h"
+#include "daemon/nft.h"
+#include "daemon/shed.h"
+
+struct pd_shed {
+	struct ph_shed *ctl; /* auto only */
+	int tfd;
+	uint64_t changes, errors;
+	uint64_t last_shed;	 /* rule counter at the last sample */
+	uint64_t last_start_log; /* ns; 0 = never */
+	uint64_t started_ns;	 /* of the current episode */
+	uint64_t shed_at_start;	 /* rule counter when it started */
+	uint64_t suppressed;	 /* start lines not logged */
+	bool logged;		 /* this episode's start was logged */
+};
+
+const char *
+pd_shed_mode_name(enum pd_shed_mode m)
+{
+	switch (m) {
+	case PD_SHED_OFF:
+		return "off";
+	case PD_SHED_FIXED:
+		return "fixed";
+	default:
+		return "auto";
+	}
+}
+
+int
+pd_shed_parse(const char *arg, enum pd_shed_mode *mode, uint32_t *rate)
+{
+	unsigned long v;
+	char *end;
+
+	if (strcmp(arg, "auto") == 0 || strcmp(arg, "off") == 0) {
+		*mode = arg[0] == 'a' ? PD_SHED_AUTO : PD_SHED_OFF;
+		*rate = 0;
+		return 0;
+	}
+	if (arg[0] < '0' || arg[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno != 0 || *end != '\0' || v == 0 || v > PH_NFT_SHED_MAX)
+		return -EINVAL;
+	*mode = PD_SHED_FIXED;
+	*rate = (uint32_t)v;
+	return 0;
+}
+
+uint32_t
+pd_shed_initial_rate(const struct ph_daemon_cfg *cfg)
+{
+	switch (cfg->shed_mode) {
+	case PD_SHED_OFF:
+		return 0;
+	case PD_SHED_FIXED:
+		return cfg->shed_rate;
+	default:
+		return PH_SHED_DEFAULT_CEILING;
+	}
+}
+
+int
+pd_shed_fd(const struct ph_daemon *d)
+{
+	return d->shed != NULL ? d->shed->tfd : -1;
+}
+
+static int
+shed_timer(struct pd_shed *s, int epfd)
+{
+	struct itimerspec its = {
+		.it_interval = { 0, PD_SHED_INTERVAL_MS * 1000000L },
+		.it_value = { 0, PD_SHED_INTERVAL_MS * 1000000L },
+	};
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (s->tfd < 0)
+		return -errno;
+	ev.data.fd = s->tfd;
+	if (timerfd_settime(s->tfd, 0, &its, NULL) < 0 ||
+	    epoll_ctl(epfd, EPOLL_CTL_ADD, s->tfd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+static int shed_sample(struct ph_daemon *d, struct ph_shed_sample *smp);
+
+/* The controller's first sample: its base. */
+static void
+shed_base(struct ph_daemon *d, struct pd_shed *s)
+{
+	struct ph_shed_sample smp;
+
+	if (shed_sample(d, &smp) == 0)
+		ph_shed_update(s->ctl, &smp, pd_now());
+}
+
+int
+pd_shed_init(struct ph_daemon *d)
+{
+	int kerr = ph_nft_shed_error(d->nft);
+	struct pd_shed *s;
+
+	if (kerr != 0)
+		ph_logsink_msg(d->log, LOG_WARNING,
+			       "overload shedding: the kernel refused the "
+			       "limit rule (%s); running without it",
+			       strerror(-kerr));
+	if (d->cfg->shed_mode != PD_SHED_AUTO || kerr != 0)
+		return 0;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	s->tfd = -1;
+	d->shed = s;
+	s->ctl = ph_shed_new(NULL);
+	if (s->ctl == NULL)
+		return -errno;
+	shed_base(d, s); /* drops from now on count */
+	return shed_timer(s, d->epfd);
+}
+
+/* The kernel counters of every queue of the daemon, summed; and the
+ * rule's.  0 or -errno. */
+static int
+shed_sample(struct ph_daemon *d, struct ph_shed_sample *smp)
+{
+	unsigned n = d->cfg->n_queues > 1 ? d->cfg->n_queues : 1;
+	struct ph_nfq_kstats ks;
+	int rc;
+
+	memset(smp, 0, sizeof(*smp));
+	for (unsigned i = 0; i < n; i++) {
+		rc = ph_nfq_kstats((uint16_t)(d->cfg->queue + i), &ks);
+		if (rc < 0)
+			return rc;
+		smp->queued += ks.id_sequence;
+		smp->queue_dropped += ks.queue_dropped;
+		smp->user_dropped += ks.user_dropped;
+	}
+	return ph_nft_shed_count(d->nft, &smp->shed);
+}
+
+static void
+shed_log(struct ph_daemon *d, struct pd_shed *s, enum ph_shed_action a,
+	 const struct ph_shed_sample *smp, uint64_t now)
+{
+	struct ph_shed_stats st;
+
+	ph_shed_stats(s->ctl, &st);
+	if (a == PH_SHED_START) {
+		s->started_ns = now;
+		s->shed_at_start = smp->shed;
+		s->logged = s->last_start_log == 0 ||
+			    now - s->last_start_log >=
+				    PD_SHED_LOG_SEC * PH_NSEC_PER_SEC;
+		if (!s->logged) {
+			s->suppressed++;
+			return;
+		}
+		s->last_start_log = now;
+		pd_lock(d);
+		ph_logsink_msg(d->log, LOG_WARNING,
+			       "overload: the kernel dropped packets at the "
+			       "queue; shedding started at %u pps (capacity "
+			       "about %u pps, %u pps handed over in the last "
+			       "interval; %llu start(s) not logged)",
+			       st.rate, st.capacity, st.last_passed,
+			       (unsigned long long)s->suppressed);
+		pd_unlock(d);
+		s->suppressed = 0;
+	} else if (a == PH_SHED_STOP && s->logged) {
+		pd_lock(d);
+		ph_logsink_msg(
+			d->log, LOG_NOTICE,
+			"overload: shedding stopped after %llu ms, "
+			"%llu packet(s) shed",
+			(unsigned long long)((now - s->started_ns) / 1000000),
+			(unsigned long long)(smp->shed - s->shed_at_start));
+		pd_unlock(d);
+		s->logged = false;
+	}
+}
+
+void
+pd_shed_tick(struct ph_daemon *d)
+{
+	struct pd_shed *s = d->shed;
+	struct ph_shed_sample smp;
+	enum ph_shed_action a;
+	uint64_t exp;
+	ph_time_t now;
+
+	if (s == NULL)
+		return;
+	while (read(s->tfd, &exp, sizeof(exp)) < 0 && errno == EINTR)
+		;
+	if (ph_nft_shed_rate(d->nft) == 0)
+		return; /* table not (yet) in the kernel */
+	if (shed_sample(d, &smp) < 0) {
+		s->errors++;
+		return;
+	}
+	now = pd_now();
+	s->last_shed = smp.shed;
+	a = ph_shed_update(s->ctl, &smp, now);
+	if (a == PH_SHED_NONE)
+		return;
+	if (ph_nft_shed_set(d->nft, ph_shed_rate(s->ctl)) < 0)
+		s->errors++;
+	else
+		s->changes++;
+	shed_log(d, s, a, &smp, now.ns);
+}
+
+void
+pd_shed_info(struct ph_daemon *d, struct pd_shed_info *info)
+{
+	struct ph_shed_stats st = { 0 };
+
+	memset(info, 0, sizeof(*info));
+	info->mode = d->cfg->shed_mode;
+	info->rate = ph_nft_shed_rate(d->nft);
+	info->kernel_err = ph_nft_shed_error(d->nft);
+	if (info->rate != 0)
+		ph_nft_shed_count(d->nft, &info->shed);
+	if (d->shed == NULL)
+		return;
+	ph_shed_stats(d->shed->ctl, &st);
+	info->active = st.active;
+	info->capacity = st.capacity;
+	info->last_passed = st.last_passed;
+	info->starts = st.starts;
+	info->changes = d->shed->changes;
+	info->errors = d->shed->errors;
+}
+
+void
+pd_shed_free(struct ph_daemon *d)
+{
+	struct pd_shed *s = d->shed;
+
+	if (s == NULL)
+		return;
+	if (s->tfd >= 0)
+		close(s->tfd);
+	ph_shed_free(s->ctl);
+	free(s);
+	d->shed = NULL;
+}

@@ -1,0 +1,87 @@
+/*
+ * daemon/shed.h - overload shedding in pinholed (`--shed`): the kernel
+ * drops what the daemon cannot verdict before the queue builds a message
+ * for it, so the daemon keeps its peak rate under any offered load
+ * (docs/performance.md, "NFQUEUE livelock").
+ *
+ *   auto   (default) the nft table has a `limit rate over` rule in front
+ *          of the queue rules (daemon/nft.h), at 10,000,000 pps while
+ *          nothing is wrong; every 250 ms the daemon reads the kernel's
+ *          counters of its queues (/proc/net/netfilter/nfnetlink_queue)
+ *          and the rule's counter, and the controller (core/shed.h) sets
+ *          the rate: to 90% of its capacity when the kernel drops at the
+ *          queue, then up 10% per clean interval, back to the ceiling
+ *          when nothing was shed for 2 s.
+ *   PPS    a fixed rate; no controller.
+ *   off    no rule (the kernel drops at the full queue, after the copy).
+ *
+ * Logs "overload: shedding started/stopped" (daemon messages, at most one
+ * start per 10 s; suppressed starts are counted in the next line).
+ *
+ * Known limits: one rate for all flows (established connections are not
+ * favoured: docs/performance.md says why); IPv4 only, like the table.
+ */
+#ifndef PH_DAEMON_SHED_H
+#define PH_DAEMON_SHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PD_SHED_INTERVAL_MS 250
+#define PD_SHED_LOG_SEC	    10
+
+enum pd_shed_mode {
+	PD_SHED_AUTO = 0,
+	PD_SHED_OFF,
+	PD_SHED_FIXED,
+};
+
+struct ph_daemon;
+struct ph_daemon_cfg;
+
+/* For `show counters`. */
+struct pd_shed_info {
+	enum pd_shed_mode mode;
+	uint32_t rate;	      /* of the rule in the kernel; 0: no rule */
+	bool active;	      /* auto: shedding now */
+	uint32_t capacity;    /* auto: estimated verdicts/s */
+	uint32_t last_passed; /* auto: handed to the daemon/s, last interval */
+	uint64_t starts;      /* auto: times shedding started */
+	uint64_t changes;     /* rate changes pushed to the kernel */
+	uint64_t errors;      /* failed pushes or counter reads */
+	uint64_t shed;	      /* packets dropped by the rule (kernel) */
+	int kernel_err;	      /* the kernel refused the rule: -errno */
+};
+
+/**
+ * Parse a --shed argument: "auto", "off" or a rate in packets/s
+ * (1-100000000).  Returns 0, or -EINVAL.
+ */
+int pd_shed_parse(const char *arg, enum pd_shed_mode *mode, uint32_t *rate);
+
+/** The rate the nft table is first built with (0: no shedding rule). */
+uint32_t pd_shed_initial_rate(const struct ph_daemon_cfg *cfg);
+
+/**
+ * After the table is in the kernel: start the controller (auto) and its
+ * 250 ms timer, registered in d->epfd.  Logs when the kernel refused the
+ * rule.  0 or -errno.
+ */
+int pd_shed_init(struct ph_daemon *d);
+
+/** The timer descriptor, or -1. */
+int pd_shed_fd(const struct ph_daemon *d);
+
+/** On the timer (main thread, d->lock NOT held): sample, push the rate. */
+void pd_shed_tick(struct ph_daemon *d);
+
+/** The state for `show counters` (main thread). */
+void pd_shed_info(struct ph_daemon *d, struct pd_shed_info *info);
+
+/** "auto", "off" or "fixed". */
+const char *pd_shed_mode_name(enum pd_shed_mode m);
+
+/** Close the timer, free the controller.  NULL-safe on d->shed. */
+void pd_shed_free(struct ph_daemon *d);
+
+#endif /* PH_DAEMON_SHED_H */
