@@ -9,72 +9,115 @@
  * list shorter than the linear threshold is scanned in order.  A longer
  * one becomes a tree.  A node holding few rules is a leaf: its run of
  * rules, in list order, checked one by one.  Any other node is a cut on
- * ONE key:
+ * one key word of the packet, masked to its first L bits:
  *
- *   dst/L    the destination masked to L bits, selecting the rules whose
- *            destination prefix is at least L long;
+ *   dst/L    the destination, selecting the rules whose destination prefix
+ *            is at least L long;
  *   src/L    the same on the source;
  *   proto    the protocol, selecting every rule that is not `ip`;
- *   port     tcp/udp with the destination port (`eq`), or icmp with the
- *            type, selecting the rules with that exact condition.
+ *   port/L   the port word, protocol << 16 | destination port (icmp: 1 <<
+ *            16 | type), selecting the rules whose port condition lies in
+ *            one block of 2^(32-L) ports: `eq` at 32, a range at the bits
+ *            its ends share;
+ *   dp/L     a tuple: host destination and port word in one 56-bit key
+ *            (dst << 24 | port word/L), selecting host rules whose port
+ *            condition lies in one block.
  *
  * The cut is an open-addressing table (seeded multiply-shift hash, at most
  * a quarter full).  For each key it holds either the key's rules
  * themselves, one 32-byte slot each (up to LEAF_MAX rules, so a hit costs
  * the line the probe reads), or the root of a sub-tree, copied into the
  * slot (more rules).  The rules the key cannot select (a shorter prefix,
- * `ip`, ranges) form the node's wildcard child, compiled the same way.
+ * `ip`, wider ranges, other hosts) form the node's wildcard child,
+ * compiled the same way.
  *
- * A lookup computes the packet's four key words once.  At each node it
- * probes ONE table and walks from the hash to the first empty slot: a rule
- * met there either carries the packet's key or cannot match it (its key is
- * part of what it matches), and the rules of one key lie in list order
- * along the walk (each went into the first empty slot after the previous
- * one), so the first rule that matches is the key's first match.  Then it
- * continues into the wildcard child, unless that child's lowest entry
- * index already comes after the best match (priority pruning).  Each rule
- * sits in exactly one place: first match is exact and nothing is copied.
+ * Complete cuts.  A cut may also copy each wildcard rule into every bucket
+ * whose block it shares packets with, narrowed to that block (a /24 entry
+ * copied into a host's bucket becomes that host; a portless or range entry
+ * copied into a port block keeps the ports inside it; `ip` becomes the
+ * bucket's protocol: cand_restrict()).  The copy keeps the entry's index,
+ * so first match is unchanged, and it matches exactly the packets of that
+ * key that the entry matches.  A lookup that finds its key's bucket in a
+ * complete cut then has every rule that can match it and skips the
+ * wildcard chain; one that finds no bucket searches the wildcard child
+ * (which keeps the originals) as before.  Copies are bounded: COPY_NODE
+ * times a node's rules, COPY_LIST times the list's.  A copy that cannot
+ * be one rule (a `neq` port inside a block of ports, an untyped icmp
+ * entry over a block of types) keeps the cut plain.
  *
- * Choosing the cut: every candidate (dst/L and src/L for each prefix
- * length present, proto, port) is scored by the expected number of rules
- * left to search for a packet aimed at a random rule of the node,
- * sum(bucket^2)/n + |wildcard|, a bucket too big to sit inline counting
- * its rules as half wildcard rules (bucket_score()); the lowest wins.  The
- * sub-tree it builds is then costed (COST_PROBE per table, COST_RULE per
- * rule checked, the wildcard chain paid by every lookup) against a scan
- * of the node's rules, and a cut that does not pay is undone.  Each cut
- * consumes its key (a longer prefix, or proto/port once), so depth
- * follows the key space, not the number of entries; max_probes in
- * ph_acl_stats is the bound of a built list.  What the trees look like,
- * from bench/acl_bench.c's families:
+ * A lookup computes the packet's key words once.  At each node it probes
+ * ONE table and walks from the hash to the first empty slot: a rule met
+ * there either carries the packet's key or cannot match it (its key, or
+ * the block it was narrowed to, is part of what it matches), and the rules
+ * of one key lie in list order along the walk (each went into the first
+ * empty slot after the previous one), so the first rule that matches is
+ * the key's first match.  Then it continues into the wildcard child,
+ * unless the cut was complete and had the key, or the child's lowest
+ * entry index already comes after the best match (priority pruning).
  *
- *   outside    (hosts and subnets spread over the address space, `eq`
- *              ports, some ranges): dst/16, then a port cut for the `any`
- *              destinations, up to ~10,000 entries; at 100,000 the /16s
- *              crowd and the root is dst/24, then port and dst/16: 2-3
- *              probes a lookup, 8-14 ns from 100 to 100,000 entries;
- *   blocklist  (`deny ip host any` by source): src/32 then src/24, two
- *              probes, 8-10 ns at any size;
- *   objgroups  (object-group expansion: ~25 entries per host, differing
- *              by source and port): dst/32, then per host source and port
- *              cuts, plus a wildcard chain for the `any` sources and the
- *              subnet-wide blocks: 2-6 probes, 15-33 ns.  Trees get deep
- *              where one host's entries overlap on every key; see
- *              docs/performance.md.
+ * Choosing the cut: every candidate (each dimension at each length
+ * present) is scored by the expected number of rules left to search for a
+ * packet aimed at a random rule of the node, sum(bucket^2)/n + |wildcard|,
+ * a bucket too big to sit inline counting its rules as half wildcard rules
+ * (bucket_score()); the lowest wins.  Whether it is made complete is
+ * decided on an estimate of what a lookup then pays (node_estimate(): a
+ * scan of a small bucket, a probe per level of a tree otherwise) against
+ * the plain cut, where every lookup pays the wildcard chain
+ * (complete_pays()).  The sub-tree it builds is then costed (COST_PROBE
+ * per table, COST_RULE per rule checked) against a scan of the node's
+ * rules, and a cut that does not pay is undone.  Each cut consumes its key
+ * (a longer prefix, proto or port once), so depth follows the key space,
+ * not the number of entries; max_probes in ph_acl_stats bounds a built
+ * list.
+ *
+ * Why this design for object-group expansions.  Such a list is a union of
+ * cross products (sources x servers x services): ~25 entries per server
+ * that overlap on every single key, plus subnet-wide blocks.  Cut on one
+ * key at a time, each server needed its own source and port cuts, and the
+ * /24 blocks, ranges and portless services a wildcard chain that every
+ * lookup walked: 4-6 tables per lookup at 100,000 entries.  The tuple cut
+ * resolves server and service in one probe, and complete cuts remove the
+ * chain for every lookup that finds its bucket.  Kept out, with reasons:
+ * per-field equivalence classes combined by bitmap AND (bit-vector, ABV,
+ * TurboACL's per-field tables) make a lookup a handful of dependent table
+ * reads plus an AND over n/64 words (1,600 at 100,000 entries, or its
+ * aggregate and the words it points to), and the cross-producted tables
+ * of four fields grow with the product of their class counts; equal
+ * sub-trees are not merged (the copies narrowed to different blocks are
+ * not equal).  Replication with a budget keeps the one-probe-per-level
+ * lookup, and first match exact by construction.
+ *
+ * What the trees look like, from bench/acl_bench.c's families (figures:
+ * docs/performance.md, "ACL lookup"):
+ *
+ *   outside    hosts and subnets spread over the address space, `eq`
+ *              ports, some ranges: dst/16 then a port cut for the `any`
+ *              destinations up to ~10,000 entries; at 100,000 dst/24,
+ *              then port and dst/16: 2-3 probes a lookup; few copies;
+ *   blocklist  `deny ip host any` by source: src/32 then src/24, two
+ *              probes at any size, no copies;
+ *   objgroups  a complete dp cut (server and service block), its buckets
+ *              holding the copies of the portless and /24 entries; its
+ *              wildcard a complete dst/32 cut, then port blocks: 1-2
+ *              probes for a lookup that matches, 2-4 for one that does
+ *              not (it must reach the portless entries of its server).
+ *
+ * The hash multiplier is drawn from the seed until it spreads neighbouring
+ * keys (mult_ok()); a sender only chooses which slot to probe, never adds
+ * to one, so a keyed multiply-shift is enough against flooding.
  *
  * Build: each node radix-sorts its rules once per dimension and scores
- * every prefix length in one pass per length, so a compile is
- * O(n * (lengths present) * depth): 100,000 entries in 11-19 ms,
- * 1,000,000 in 0.19-0.32 s on the project's machine.
+ * every prefix length in one pass per length; copies cost a binary search
+ * per wildcard rule and a step per bucket it covers.  100,000 entries
+ * compile in 20-140 ms, 1,000,000 in 0.3-1.1 s on the project's machine.
  *
- * Hash flooding: the tables are fixed at build from the operator's rules;
- * a sender only chooses which slot to probe, never adds to one, so a keyed
- * multiply-shift is enough.
- *
- * Known limits: rules that share every key and differ only by port
- * ranges, source ports or neq/lt/gt stay in one leaf and are checked one
- * by one (ranges are not expanded: ph_acl_stats.max_run shows the longest
- * such run); a list holds at most PH_ACL_EXPANDED_MAX entries (-E2BIG).
+ * Known limits: a lookup that misses a complete cut still walks the
+ * wildcard child, so a packet no entry matches (a denied one) probes at
+ * least two tables in an objgroups-shaped list; entries that share every
+ * key and differ only by source ports or neq/lt/gt stay in one leaf
+ * (ph_acl_stats.max_run); copies cost memory (ph_acl_stats.replicas, up to
+ * COPY_LIST times the entries); a list holds at most PH_ACL_EXPANDED_MAX
+ * entries (-E2BIG).
  */
 #include "core/acl.h"
 

@@ -25,20 +25,24 @@
  *
  * Design: small lists (< PH_ACL_LINEAR_MAX entries) are scanned linearly,
  * as PIX does below its TurboACL threshold.  Larger ones become a decision
- * tree of hash cuts (src/core/acl.c): each node keys ONE field of the
- * packet (destination or source masked to a prefix length, protocol, or
- * protocol + destination port / icmp type) into a table whose slots hold
- * the matching rules themselves or a sub-tree, and hands the rules that
- * field cannot select to a wildcard child.  A lookup probes one table per
- * node on its path; the cut at each node is chosen at build from the
+ * tree of hash cuts (src/core/acl.c): each node keys one word of the
+ * packet masked to a prefix (destination, source, protocol, the port word
+ * protocol + destination port / icmp type, or a tuple of host destination
+ * and port word) into a table whose slots hold the matching rules
+ * themselves or a sub-tree, and hands the rules that key cannot select to
+ * a wildcard child.  A complete cut also copies those wildcard rules,
+ * narrowed, into the buckets they share packets with, so a lookup that
+ * finds its bucket skips the wildcard child.  A lookup probes one table
+ * per node on its path; the cut at each node is chosen at build from the
  * rules' shapes, so the path length follows the key space, not the number
  * of entries (ph_acl_stats.max_probes is the bound of a built list; the
  * figures per kind of list are in docs/performance.md).
  *
  * Limits (hard; the build fails with -E2BIG): a list holds at most
  * PH_ACL_EXPANDED_MAX compiled entries.  Entries that share every key and
- * differ only by port ranges, source ports or neq/lt/gt are checked one by
- * one in their leaf (ranges are not expanded; see max_run).
+ * differ only by source ports or neq/lt/gt are checked one by one in their
+ * leaf (see max_run); copies into complete cuts are bounded by twice the
+ * list's entries (see replicas).
  */
 #ifndef PH_CORE_ACL_H
 #define PH_CORE_ACL_H
