@@ -474,7 +474,8 @@ setup_queue(struct ph_daemon *d, char *err, size_t errlen)
 	struct ph_nft_opts no = { .queue_num = d->cfg->queue,
 				  .queue_total = d->cfg->n_queues,
 				  .cpu_fanout = d->cfg->n_queues > 1,
-				  .bypass = d->cfg->fail_open };
+				  .bypass = d->cfg->fail_open,
+				  .shed_rate = pd_shed_initial_rate(d->cfg) };
 	int rc;
 
 	rc = open_queues(d, err, errlen);
@@ -498,7 +499,10 @@ setup_queue(struct ph_daemon *d, char *err, size_t errlen)
 			"kernel refused the native queue expression (%s); "
 			"using the xt NFQUEUE target via nft_compat",
 			strerror(-ph_nft_native_error(d->nft)));
-	return 0;
+	rc = pd_shed_init(d); /* overload shedding (shed.c) */
+	if (rc < 0)
+		snprintf(err, errlen, "overload shedding: %s", strerror(-rc));
+	return rc;
 }
 
 static int
@@ -583,6 +587,7 @@ teardown(struct ph_daemon *d)
 	}
 	if (d->n_q > 0 && d->eng != NULL)
 		pd_loop_drain_final(d);
+	pd_shed_free(d);
 	ph_nft_free(d->nft);
 	for (size_t i = 0; i < d->n_q; i++)
 		ph_nfq_close(d->q[i].nfq);

@@ -50,6 +50,7 @@
 #include "config/model.h"
 #include "daemon/netdev.h"
 #include "daemon/nfq.h"
+#include "daemon/shed.h"
 
 #define PH_DAEMON_MAX_IFMAP 64
 #define PH_DAEMON_MAX_ADDRS 4096 /* global/static addresses owned */
@@ -69,6 +70,8 @@ struct ph_daemon_cfg {
 	bool foreground;	 /* -F: no fork */
 	uint16_t queue;		 /* NFQUEUE number (the first one) */
 	uint16_t n_queues;	 /* --queues: queue..queue+n-1; 0 = 1 */
+	enum pd_shed_mode shed_mode; /* --shed (daemon/shed.h) */
+	uint32_t shed_rate;	     /* --shed PPS */
 	bool fail_open;		 /* queue bypass + NFQA_CFG_F_FAIL_OPEN */
 	const char *ctl_path;	 /* full control socket */
 	const char *ctl_ro_path; /* read-only socket; "" = none */
@@ -157,6 +160,7 @@ struct ph_daemon {
 	struct pd_queue *q;   /* n_q queues; q[0] is the main thread's */
 	size_t n_q;
 	struct ph_nft *nft;
+	struct pd_shed *shed; /* --shed auto (shed.c); NULL otherwise */
 	struct ph_netdev *nd;
 	struct ph_control *ctl;
 	struct ph_logsink *log;

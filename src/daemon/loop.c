@@ -740,6 +740,8 @@ dispatch(struct ph_daemon *d, int fd, uint32_t events)
 	pd_unlock(d);
 	if (fd == d->timerfd)
 		queue_tick(&d->q[0]);
+	else if (fd == pd_shed_fd(d))
+		pd_shed_tick(d); /* overload shedding (shed.c) */
 }
 
 static int

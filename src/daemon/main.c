@@ -43,6 +43,7 @@ enum {
 	OPT_FAIL_OPEN = 256,
 	OPT_CONN_COUNT,
 	OPT_QUEUES,
+	OPT_SHED,
 };
 
 struct opt {
@@ -78,6 +79,17 @@ static const struct opt opts[] = {
 	  "Use N queues, --queue Q to Q+N-1 (1-64, default 1), one thread\n"
 	  "each; the kernel spreads packets over them by CPU.  The\n"
 	  "connection tables are shared: engine work is serialised." },
+	{ OPT_SHED, "shed", "auto|off|PPS",
+	  "Overload shedding: drop in the kernel, before the queue, what\n"
+	  "the daemon cannot verdict, so that it keeps its peak rate under\n"
+	  "any offered load instead of collapsing (receive livelock).\n"
+	  "auto (default): a `limit rate over` rule in front of the queue\n"
+	  "rules, at 10000000 pps until the kernel drops at the queue, then\n"
+	  "set every 250 ms from the queue's counters (90% of the measured\n"
+	  "capacity, +10% per clean interval; back to 10000000 after 2 s\n"
+	  "with nothing shed).  PPS: a fixed limit of PPS packets/s\n"
+	  "(1-100000000).  off: no rule.  Shed packets are counted (`show\n"
+	  "counters`) and not logged one by one; all flows share the limit." },
 	{ OPT_FAIL_OPEN, "fail-open", NULL,
 	  "Let the kernel accept packets when the queue is full or the\n"
 	  "daemon is gone, instead of dropping them (default: fail-closed)." },
@@ -116,9 +128,9 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: pinholed [-f FILE] [-i HWID=IFNAME]... [-d | -F] "
 		   "[-q N] [--queues N]\n"
-		   "                [--fail-open] [-c PATH] [-r PATH] [-g GROUP] "
-		   "[-u USER]\n"
-		   "                [-P FILE]\n"
+		   "                [--shed auto|off|PPS] [--fail-open] "
+		   "[-c PATH] [-r PATH]\n"
+		   "                [-g GROUP] [-u USER] [-P FILE]\n"
 		   "       pinholed -t [-p] [-f FILE] [-i HWID=IFNAME]...\n"
 		   "       pinholed -h | -V\n\n"
 		   "pinholed is the pinhole firewall daemon.  It loads Cisco "
@@ -279,6 +291,15 @@ apply_opt(struct config *c, int letter, char *arg)
 		return apply_num_opt(c, letter, arg);
 	case OPT_FAIL_OPEN:
 		c->d.fail_open = true;
+		return 0;
+	case OPT_SHED:
+		if (pd_shed_parse(arg, &c->d.shed_mode, &c->d.shed_rate) < 0) {
+			fprintf(stderr,
+				"pinholed: --shed %s: expected auto, off or "
+				"packets/s (1-100000000)\n",
+				arg);
+			return -1;
+		}
 		return 0;
 	case 'c':
 		c->d.ctl_path = arg;

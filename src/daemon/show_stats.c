@@ -320,6 +320,34 @@ daemon_counters(struct ph_daemon *d, const struct ph_ctl_request *req,
 	put_kvs(r, req, "Daemon:", "daemon", kv, sizeof(kv) / sizeof(kv[0]));
 }
 
+/* Overload shedding (shed.c): the rule's rate and what it dropped. */
+static void
+shed_counters(struct ph_daemon *d, const struct ph_ctl_request *req,
+	      struct ph_ctl_reply *r)
+{
+	struct pd_shed_info si;
+	char title[96];
+
+	pd_shed_info(d, &si);
+	const struct kv kv[] = {
+		{ "limit (pps, 0: no rule)", "rate", si.rate },
+		{ "packets shed (since the table was built)", "shed",
+		  si.shed },
+		{ "times shedding started", "starts", si.starts },
+		{ "capacity estimate (pps)", "capacity", si.capacity },
+		{ "handed to the daemon, last interval (pps)", "last_passed",
+		  si.last_passed },
+		{ "rate changes", "changes", si.changes },
+		{ "errors", "errors", si.errors },
+	};
+
+	snprintf(title, sizeof(title), "Overload shedding (%s%s%s):",
+		 pd_shed_mode_name(si.mode),
+		 si.kernel_err != 0 ? ", refused by the kernel" : "",
+		 si.active ? ", shedding now" : "");
+	put_kvs(r, req, title, "shed", kv, sizeof(kv) / sizeof(kv[0]));
+}
+
 static int
 h_show_counters(void *arg, const struct ph_ctl_request *req,
 		struct ph_ctl_reply *r)
@@ -333,6 +361,7 @@ h_show_counters(void *arg, const struct ph_ctl_request *req,
 	engine_counters(d, req, r, &c);
 	drop_reasons(d, req, r, &c);
 	queue_counters(d, req, r);
+	shed_counters(d, req, r);
 	daemon_counters(d, req, r);
 	if (req->json)
 		ph_json_obj_end(ph_ctl_reply_json(r));
