@@ -134,9 +134,13 @@ shed_on_drops(struct ph_shed *s, uint32_t passed, bool heavy)
 	 * the daemon's rate and the new limit): hold */
 	if (!s->last_drop)
 		want = target;
-	else if (heavy)
+	else if (heavy) {
+		/* at most halve per interval: one stall of the daemon
+		 * (another job on its CPU) must not undo seconds of climb */
 		want = shed_pct(passed, s->cfg.decrease_pct);
-	else
+		if (want < s->rate / 2)
+			want = s->rate / 2;
+	} else
 		want = s->rate;
 	s->capacity = passed > decayed ? passed : decayed;
 	s->last_drop = true;

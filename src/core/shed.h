@@ -20,7 +20,9 @@
  *    and this interval's rate.  When the previous interval dropped too
  *    and the drops are heavy (more than 1/8 of what was handed over: the
  *    cut did not help, the estimate is stale) it is cut to decrease% of
- *    what this interval delivered; light drops then are the full queue
+ *    what this interval delivered, but at most halved per interval (a
+ *    daemon stalled by another job on its CPU delivers little for a
+ *    moment, and climbing back 10% per interval is slow); light drops then are the full queue
  *    draining after the cut, and the rate is held.  Never raised on a
  *    drop, never below the floor.  Shedding is now active.
  *  - no queue drops and the rule shed packets: probe upwards, rate +

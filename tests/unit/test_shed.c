@@ -51,8 +51,16 @@ static const struct step livelock[] = {
 	{ 250, 1250, 90000, 0, 0, PH_SHED_START, 90000 },    /* 100k * 0.9 */
 	{ 250, 12500, 2000, 0, 100000, PH_SHED_SET, 45000 }, /* 50k * 0.9 */
 	{ 250, 11000, 100, 0, 100000, PH_SHED_NONE, 45000 }, /* light: hold */
-	{ 250, 125, 5000, 0, 100000, PH_SHED_SET, 1000 },    /* floor */
-	{ 250, 250, 0, 0, 100000, PH_SHED_SET, 1100 },	     /* climbs */
+	{ 250, 125, 5000, 0, 100000, PH_SHED_SET, 22500 }, /* halved at most */
+	{ 250, 250, 0, 0, 100000, PH_SHED_SET, 24750 },	   /* climbs */
+};
+
+/* The floor holds even when halving would go below it. */
+static const struct step floor_holds[] = {
+	{ 0, 0, 0, 0, 0, PH_SHED_NONE, CEIL },
+	{ 250, 25000, 100, 0, 0, PH_SHED_START, 90000 },
+	{ 250, 2500, 5000, 0, 0, PH_SHED_SET, 50000 }, /* 45k < floor */
+	{ 250, 2500, 5000, 0, 0, PH_SHED_NONE, 50000 },
 };
 
 /* User drops (socket full) are drops too, and were never handed over. */
@@ -102,6 +110,7 @@ static const struct scenario scenarios[] = {
 	{ "backs off, climbs", { 0 }, backs_off, N(backs_off) },
 	{ "livelock", { 0 }, livelock, N(livelock) },
 	{ "user drops", { 0 }, user_drops, N(user_drops) },
+	{ "floor", { .floor = 50000 }, floor_holds, N(floor_holds) },
 	{ "stops when idle", { 0 }, stops, N(stops) },
 	{ "ceiling",
 	  { .ceiling = 200000, .increase_pct = 100 },
