@@ -194,19 +194,34 @@ bl_overload_run() {
 			(s > 0 ? sprintf("%.1f", 100 * (b - a) / s) : "-"), c }'
 }
 
+# Packets the shedding rule of pinholed's table dropped so far.
+bl_shed_count() {
+	ph_in gw nft list counter ip pinhole shed 2>/dev/null |
+		awk '/packets/ { print $2; exit }'
+}
+
+# pinholed with its built-in shedding (--shed auto, the default), and,
+# when the build has the option, with it off (the old behaviour).
 fig_overload() {
-	local rep m pk ov
+	local rep m pk ov sh modes=(null pinholed)
 	declare -A PK OV PR OF RT
 	local pend=""
+	bl_pinholed_has shed && modes+=(pinholed-off)
 	for rep in $(seq 1 "$BL_REPS"); do
-		for m in null pinholed; do
-			if ! bl_mode_start "$m"; then
+		for m in "${modes[@]}"; do
+			if [ "$m" = pinholed-off ]; then
+				BL_OV_MODE=(pinholed --shed off)
+			else
+				BL_OV_MODE=("$m")
+			fi
+			if ! bl_mode_start "${BL_OV_MODE[@]}"; then
 				pend=$BL_PENDING
 				bl_raw "rep $rep $m: pending: $BL_PENDING"
 				continue
 			fi
 			pk=$(bl_peak)
 			ov=$(bl_overload_run)
+			sh=$(bl_shed_count)
 			bl_mode_stop
 			PK[$m]+="${pk%% *} "
 			read -r d o p c <<<"$ov"
@@ -218,14 +233,19 @@ fig_overload() {
 				"offered->delivered(program CPU): ${pk#* });" \
 				"unlimited: offered $o pps, delivered $d pps" \
 				"(program CPU $c), established probe" \
-				"delivered $p%"
+				"delivered $p%${sh:+, shed by the rule $sh}"
 		done
 	done
 	bl_table_start
 	# shellcheck disable=SC2086
-	bl_row "pinholed: delivered at unlimited load vs own peak (pps)" \
+	bl_row "pinholed (--shed auto): delivered at unlimited load vs own peak (pps)" \
 		"$(bl_median ${OV[pinholed]:-})" \
 		"$(bl_median ${PK[pinholed]:-})" 80 pps ${RT[pinholed]:-}
+	# shellcheck disable=SC2086
+	[ -n "${OV[pinholed-off]:-}" ] &&
+		bl_row "pinholed --shed off: delivered at unlimited load vs own peak (pps)" \
+			"$(bl_median ${OV[pinholed-off]:-})" \
+			"$(bl_median ${PK[pinholed-off]:-})" 80 pps ${RT[pinholed-off]:-}
 	# shellcheck disable=SC2086
 	bl_row "null program: delivered at unlimited load vs own peak (pps)" \
 		"$(bl_median ${OV[null]:-})" "$(bl_median ${PK[null]:-})" 80 pps \
@@ -238,7 +258,11 @@ what the programs deliver here. The peak is each program's own, from
 the sweep of the same repetition (raw numbers, with the program's CPU
 share in parentheses). Established flows: 16 flows at 2,000 pps on
 port 9001, started before the flood; delivered: null
-$(bl_median ${PR[null]:-})%, pinholed $(bl_median ${PR[pinholed]:-})% (median).
+$(bl_median ${PR[null]:-})%, pinholed $(bl_median ${PR[pinholed]:-})%${PR[pinholed-off]:+, pinholed --shed off $(bl_median ${PR[pinholed-off]})%} (median).
+pinholed sheds with its built-in controller (--shed auto: a \`limit rate
+over\` rule in front of its queue rules, set every 250 ms from the
+queue's counters; docs/performance.md, \"NFQUEUE livelock\"); the raw
+numbers give what its rule dropped.
 "
 	bl_pending_note "$pend"
 }
