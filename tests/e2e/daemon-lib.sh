@@ -4,7 +4,8 @@
 #
 #   phd_init BUILDDIR DIR     binaries, and where logs and sockets go
 #   phd_start CONF [ARGS...]  pinholed -d -f CONF in gw; waits for
-#                             "started:" (10 s); 1 if it failed (log shown)
+#                             "started:" (10 s); 1 if it failed (log shown);
+#                             $PH_PHD_EXTRA is added to every start
 #   phd_stop [SIGNAL]         signal it (TERM), wait (10 s); sets PHD_RC
 #   phd_ctl ARGS...           pinholectl on the full socket
 #   phd_ctl_ro ARGS...        pinholectl on the read-only socket
@@ -46,8 +47,12 @@ phd_start() {
 	shift
 	PHD_STARTS=$((PHD_STARTS + 1))
 	echo "=== start $PHD_STARTS" >>"$PHD_LOG"
+	# PH_PHD_EXTRA: more options for every start (e.g. "--queues 2" to
+	# run a whole e2e script against the threaded daemon)
+	# shellcheck disable=SC2086 # split on purpose
 	ip netns exec "$(ph_ns gw)" "$PHD_BIN" -d -f "$conf" \
-		-c "$PHD_SOCK" -r "$PHD_RO" "$@" >>"$PHD_LOG" 2>&1 &
+		-c "$PHD_SOCK" -r "$PHD_RO" "$@" ${PH_PHD_EXTRA:-} \
+		>>"$PHD_LOG" 2>&1 &
 	PHD_PID=$!
 	PH_BG_PIDS+=("$PHD_PID")
 	local t=0
