@@ -241,7 +241,7 @@ prefetch_entry(const struct ph_conn *c)
 	__builtin_prefetch((const char *)c + 128, 1, 3);
 }
 
-void
+uint32_t
 ph_conn_prefetch(const struct ph_conntab *t, const struct ph_flow_key *k,
 		 uint64_t h, unsigned stage)
 {
@@ -250,17 +250,20 @@ ph_conn_prefetch(const struct ph_conntab *t, const struct ph_flow_key *k,
 
 	if (stage == 0) {
 		__builtin_prefetch(b, 0, 3);
-		return;
+		return PH_IDX_NONE;
 	}
 	if (*b == 0)
-		return;
+		return PH_IDX_NONE;
 	c = &t->pool[NODE_IDX(*b)];
 	if (stage == 1) {
 		prefetch_entry(c);
-		return;
+		return PH_IDX_NONE;
 	}
-	if (!key_eq(&c->k[NODE_DIR(*b)], k) && c->hnext[NODE_DIR(*b)] != 0)
+	if (key_eq(&c->k[NODE_DIR(*b)], k))
+		return NODE_IDX(*b);
+	if (c->hnext[NODE_DIR(*b)] != 0)
 		prefetch_entry(&t->pool[NODE_IDX(c->hnext[NODE_DIR(*b)])]);
+	return PH_IDX_NONE;
 }
 
 int
@@ -360,6 +363,20 @@ lnk_slot_bits(uint32_t timeout_sec)
 		return 31;
 	b = 63u - (unsigned)__builtin_clzll(w | 1);
 	return b <= PH_CONN_LNK_SHIFT ? 0 : b - PH_CONN_LNK_SHIFT;
+}
+
+void
+ph_conn_prefetch_relink(const struct ph_conntab *t, uint32_t idx, ph_time_t now,
+			uint32_t timeout_sec)
+{
+	const struct ph_conn *c = &t->pool[idx];
+
+	if (lnk_of(now) - c->lnk < (1u << lnk_slot_bits(timeout_sec)))
+		return;
+	if (c->lru.prev != PH_IDX_NONE)
+		__builtin_prefetch(&t->pool[c->lru.prev].lru, 1, 3);
+	if (c->lru.next != PH_IDX_NONE)
+		__builtin_prefetch(&t->pool[c->lru.next].lru, 1, 3);
 }
 
 void

@@ -248,10 +248,19 @@ uint32_t ph_conn_lookup_hashed(const struct ph_conntab *t,
  * stage 1 the first entry of the chain (all its cache lines), stage 2 the
  * second entry when the first does not match.  Each stage reads what the
  * one before fetched, so a batch runs stage 0 for all its packets, then
- * stage 1, ...  A hint only: no effect on results.
+ * stage 1, ...  A hint only: no effect on results.  Stage 2 returns the
+ * first entry when it is k's, else PH_IDX_NONE.
  */
-void ph_conn_prefetch(const struct ph_conntab *t, const struct ph_flow_key *k,
-		      uint64_t h, unsigned stage);
+uint32_t ph_conn_prefetch(const struct ph_conntab *t,
+			  const struct ph_flow_key *k, uint64_t h,
+			  unsigned stage);
+
+/**
+ * If a packet at now would relink entry idx (ph_conn_touch_lazy() with
+ * the class timeout timeout_sec), prefetch its list neighbours.
+ */
+void ph_conn_prefetch_relink(const struct ph_conntab *t, uint32_t idx,
+			     ph_time_t now, uint32_t timeout_sec);
 
 /** Move an entry to another timeout class (as most recent). */
 void ph_conn_set_class(struct ph_conntab *t, uint32_t idx, unsigned tclass,

@@ -4,13 +4,14 @@
  * but the connection lookup of each is started ahead (VPP's idea of
  * processing vectors of packets with prefetches):
  *
- *   i + 3 * AHEAD/3 ...  its flow key read from the raw header and hashed,
+ *   i + AHEAD            its flow key read from the raw header and hashed,
  *                        the hash bucket prefetched (stage 0);
  *   i + 2 * AHEAD/3      the bucket read, the first entry of its chain
  *                        prefetched (stage 1);
  *   i + AHEAD/3          the first entry read; if its key is not the
- *                        packet's, the next entry of the chain prefetched
- *                        (stage 2);
+ *                        packet's, the next entry of the chain prefetched,
+ *                        if it is and the packet will move it in its
+ *                        expiry list, its list neighbours (stage 2);
  *   i                    processed, the lookup reusing the hash.
  *
  * With a table of a million connections each packet's lookup is two to
@@ -95,6 +96,20 @@ hint_key(const struct ph_pkt_in *in, struct ph_flow_key *k)
 	return hint_l4(k, d + ihl, in->len - ihl);
 }
 
+static void
+prefetch(struct ph_engine *eng, const struct hint *h, unsigned stage,
+	 ph_time_t now)
+{
+	uint32_t idx = ph_conn_prefetch(eng->conns, &h->k, h->h, stage);
+
+	/* the entry is there: will the packet relink it (conn.h)? */
+	if (idx != PH_IDX_NONE)
+		ph_conn_prefetch_relink(
+			eng->conns, idx, now,
+			eng_class_timeout(eng,
+					  ph_conn_at(eng->conns, idx)->tclass));
+}
+
 int
 ph_engine_process_batch(struct ph_engine *eng, struct ph_pkt_in *in, size_t n,
 			ph_time_t now, struct ph_pkt_out *out)
@@ -121,7 +136,7 @@ ph_engine_process_batch(struct ph_engine *eng, struct ph_pkt_in *in, size_t n,
 				continue;
 			h = &ring[j % RING];
 			if (h->ok)
-				ph_conn_prefetch(eng->conns, &h->k, h->h, s);
+				prefetch(eng, h, s, now);
 		}
 		if (i < PH_ENGINE_BATCH_AHEAD ||
 		    (j = i - PH_ENGINE_BATCH_AHEAD) >= n)
