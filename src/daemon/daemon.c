@@ -455,8 +455,14 @@ open_queues(struct ph_daemon *d, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < n; i++) {
 		d->q[i].nfq = ph_nfq_open(d->q[i].num, &qo);
-		if (d->q[i].nfq != NULL)
-			continue;
+		if (d->q[i].nfq != NULL) {
+			rc = pd_queue_batch_alloc(&d->q[i]);
+			if (rc == 0)
+				continue;
+			snprintf(err, errlen, "NFQUEUE %u: %s", d->q[i].num,
+				 strerror(-rc));
+			return rc;
+		}
 		rc = -errno;
 		snprintf(err, errlen, "NFQUEUE %u: %s%s", d->q[i].num,
 			 strerror(-rc),

@@ -66,16 +66,16 @@ struct ph_daemon_cfg {
 	const char *file; /* rule file, made absolute */
 	struct ph_ifmap map[PH_DAEMON_MAX_IFMAP];
 	size_t n_map;
-	bool debug;		 /* -d: foreground, log lines on stderr */
-	bool foreground;	 /* -F: no fork */
-	uint16_t queue;		 /* NFQUEUE number (the first one) */
-	uint16_t n_queues;	 /* --queues: queue..queue+n-1; 0 = 1 */
+	bool debug;		     /* -d: foreground, log lines on stderr */
+	bool foreground;	     /* -F: no fork */
+	uint16_t queue;		     /* NFQUEUE number (the first one) */
+	uint16_t n_queues;	     /* --queues: queue..queue+n-1; 0 = 1 */
 	enum pd_shed_mode shed_mode; /* --shed (daemon/shed.h) */
 	uint32_t shed_rate;	     /* --shed PPS */
-	bool fail_open;		 /* queue bypass + NFQA_CFG_F_FAIL_OPEN */
-	const char *ctl_path;	 /* full control socket */
-	const char *ctl_ro_path; /* read-only socket; "" = none */
-	const char *user;	 /* switch to this user after set-up */
+	bool fail_open;		     /* queue bypass + NFQA_CFG_F_FAIL_OPEN */
+	const char *ctl_path;	     /* full control socket */
+	const char *ctl_ro_path;     /* read-only socket; "" = none */
+	const char *user;	     /* switch to this user after set-up */
 	uid_t uid;
 	gid_t gid;
 	gid_t ctl_gid; /* group of the full socket; (gid_t)-1 = keep */
@@ -130,6 +130,11 @@ struct pd_queue {
 	size_t n_mbox, c_mbox;
 	struct ph_nfq_stats snap; /* the handle's counters, published */
 	struct ph_nfq_stats base; /* `clear counters` */
+	/* one read's packets for ph_engine_process_batch() (queue thread) */
+	struct ph_pkt_in *bin;
+	struct ph_pkt_out *bout;
+	uint32_t *bmap; /* bin[k] is the read's packet bmap[k] */
+	uint32_t bcap;
 };
 
 /* The daemon's own counters (`show counters`). */
@@ -243,6 +248,9 @@ int pd_loop_init(struct ph_daemon *d);
  * the workers' epoll sets; daemon.c then opens each q[i].nfq.  0 or
  * -errno. */
 int pd_loop_queues_init(struct ph_daemon *d, size_t n);
+
+/* The engine batch arrays of q, sized to its handle's batch; 0 or -ENOMEM. */
+int pd_queue_batch_alloc(struct pd_queue *q);
 /** Run until SIGTERM/SIGINT: start the workers, loop, stop and join
  * them.  0 or -errno on a fatal error. */
 int pd_loop_run(struct ph_daemon *d);

@@ -17,14 +17,14 @@
  * different queues: the tables must be shared) and libpinhole is not
  * thread-safe, so one recursive mutex, d->lock, serialises all engine
  * work.  A queue thread reads a batch (ph_nfq_read(), no lock), takes the
- * lock, runs the engine on the whole batch (ph_nfq_process() ->
- * pd_packet() -> ph_engine_process()), collects released held packets,
+ * lock, runs the engine on the whole batch (ph_nfq_process_batch() ->
+ * pd_batch() -> ph_engine_process_batch()), collects released held packets,
  * publishes its queue counters, gives the lock back and only then sends
  * the verdicts (ph_nfq_flush_verdicts()).  So netlink receive, parsing
  * and verdict sending run in parallel; engine work does not.  Everything
  * else that touches the engine or the shared daemon state holds the same
  * lock: timer ticks and expiry, control commands (show, clear, reload),
- * signals (SIGHUP reload), interface re-resolution (inside pd_packet),
+ * signals (SIGHUP reload), interface re-resolution (inside pd_admit),
  * the log sink (engine events are emitted under the lock; the
  * ph_nfq_opts log callback takes it, hence recursive).
  *
@@ -330,18 +330,19 @@ deferred_sweep(struct pd_queue *q)
 
 /* ---- packets ---------------------------------------------------------- */
 
-static enum ph_nfq_verdict
-pd_packet(void *arg, struct ph_nfq_pkt *pkt)
+/*
+ * Fill in for pkt, or say why the engine never sees it (counted): not
+ * IPv4, or from an interface that is unknown or `shutdown`.
+ */
+static bool
+pd_admit(struct pd_queue *q, const struct ph_nfq_pkt *pkt, struct ph_pkt_in *in)
 {
-	struct pd_queue *q = arg;
 	struct ph_daemon *d = q->d;
-	struct ph_pkt_in in;
-	struct ph_pkt_out out;
 	int pidx;
 
 	if (pkt->hw_protocol != PD_ETH_P_IP && pkt->hw_protocol != 0) {
 		d->ctr.not_ipv4++;
-		return PH_NFQ_DROP;
+		return false;
 	}
 	pidx = pd_if_lookup(d, pkt->indev);
 	if (pidx < 0) {
@@ -349,18 +350,24 @@ pd_packet(void *arg, struct ph_nfq_pkt *pkt)
 			d->ctr.shutdown_if++;
 		else
 			d->ctr.unknown_if++;
-		return PH_NFQ_DROP;
+		return false;
 	}
-	in.data = pkt->data;
-	in.len = pkt->len;
-	in.ifidx = (uint16_t)pidx;
-	in.token = (uint64_t)q->idx << 32 | pkt->id;
-	in.flags = pkt->csum_partial ? PH_PKT_F_CSUM_PARTIAL : 0;
-	if (ph_engine_process(d->eng, &in, d->now, &out) < 0)
-		return PH_NFQ_DROP;
-	switch (out.verdict) {
+	in->data = pkt->data;
+	in->len = pkt->len;
+	in->ifidx = (uint16_t)pidx;
+	in->token = (uint64_t)q->idx << 32 | pkt->id;
+	in->flags = pkt->csum_partial ? PH_PKT_F_CSUM_PARTIAL : 0;
+	return true;
+}
+
+/* The kernel verdict for the engine's decision on pkt. */
+static enum ph_nfq_verdict
+pd_verdict(struct pd_queue *q, struct ph_nfq_pkt *pkt,
+	   const struct ph_pkt_out *out)
+{
+	switch (out->verdict) {
 	case PH_VERDICT_ACCEPT:
-		pkt->modified = out.modified;
+		pkt->modified = out->modified;
 		return PH_NFQ_ACCEPT;
 	case PH_VERDICT_HOLD:
 		deferred_add(q, pkt->id);
@@ -368,6 +375,29 @@ pd_packet(void *arg, struct ph_nfq_pkt *pkt)
 	default:
 		return PH_NFQ_DROP;
 	}
+}
+
+/*
+ * The packets of one read, through the engine as one batch
+ * (ph_engine_process_batch(): the same decisions as one call per packet,
+ * with the table's cache misses overlapped).  v[] comes filled with drops.
+ */
+static void
+pd_batch(void *arg, struct ph_nfq_pkt *pkts, enum ph_nfq_verdict *v, uint32_t n)
+{
+	struct pd_queue *q = arg;
+	uint32_t i, k = 0;
+
+	for (i = 0; i < n && k < q->bcap; i++) {
+		if (!pd_admit(q, &pkts[i], &q->bin[k]))
+			continue;
+		q->bout[k] = (struct ph_pkt_out){ .verdict = PH_VERDICT_DROP };
+		q->bmap[k++] = i;
+	}
+	/* -EINVAL names no packet: each one's out says what happened */
+	(void)ph_engine_process_batch(q->d->eng, q->bin, k, q->d->now, q->bout);
+	for (i = 0; i < k; i++)
+		v[q->bmap[i]] = pd_verdict(q, &pkts[q->bmap[i]], &q->bout[i]);
 }
 
 /*
@@ -387,7 +417,7 @@ queue_cycle(struct pd_queue *q)
 	pd_lock(d);
 	d->now = pd_now();
 	events = d->ctr.events;
-	ph_nfq_process(q->nfq, pd_packet, q);
+	ph_nfq_process_batch(q->nfq, pd_batch, q);
 	pd_release_held(d);
 	mbox_drain(q);
 	ph_nfq_stats(q->nfq, &q->snap);
@@ -626,6 +656,18 @@ pd_loop_queues_init(struct ph_daemon *d, size_t n)
 	return 0;
 }
 
+int
+pd_queue_batch_alloc(struct pd_queue *q)
+{
+	q->bcap = ph_nfq_batch_max(q->nfq);
+	q->bin = calloc(q->bcap, sizeof(*q->bin));
+	q->bout = calloc(q->bcap, sizeof(*q->bout));
+	q->bmap = calloc(q->bcap, sizeof(*q->bmap));
+	if (q->bin == NULL || q->bout == NULL || q->bmap == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
 void
 pd_loop_fini(struct ph_daemon *d)
 {
@@ -647,6 +689,9 @@ pd_loop_fini(struct ph_daemon *d)
 		for (size_t k = 0; k < q->n_mbox; k++)
 			free(q->mbox[k].data);
 		free(q->mbox);
+		free(q->bin);
+		free(q->bout);
+		free(q->bmap);
 	}
 	free(d->q);
 	d->q = NULL;

@@ -75,6 +75,11 @@ struct ph_nfq {
 	struct mmsghdr *msgs;
 	struct iovec *iov;
 	int nread; /* datagrams read by ph_nfq_read(), not yet processed */
+	/* packets parsed from the read, waiting for the batch callback */
+	struct ph_nfq_pkt *bpkt;
+	uint32_t *borig; /* each packet's length before the callback */
+	enum ph_nfq_verdict *bv;
+	uint32_t bn;
 	/* send */
 	uint8_t *sbuf;
 	size_t scap, slen;
@@ -426,27 +431,42 @@ ph_nfq_apply(struct ph_nfq *q, struct ph_nfq_pkt *pkt, enum ph_nfq_verdict v,
 			  pkt->csum_partial, pkt->gso);
 }
 
-static int
-ph_nfq_handle_packet(struct ph_nfq *q, const struct nlmsghdr *nlh,
-		     ph_nfq_pkt_fn cb, void *arg)
+/* Parse one packet message; false when there is nothing left to decide. */
+static bool
+ph_nfq_take_packet(struct ph_nfq *q, const struct nlmsghdr *nlh,
+		   struct ph_nfq_pkt *pkt)
 {
 	struct nlattr *attr[NFQA_MAX + 1] = { NULL };
-	struct ph_nfq_pkt pkt;
-	uint32_t orig_len;
 
-	if (nfq_nlmsg_parse(nlh, attr) < 0 || !ph_nfq_fill(attr, &pkt)) {
+	if (nfq_nlmsg_parse(nlh, attr) < 0 || !ph_nfq_fill(attr, pkt)) {
 		q->st.malformed++;
-		return 0;
+		return false;
 	}
-	if (pkt.data == NULL) {
+	if (pkt->data == NULL) {
 		q->st.malformed++;
-		ph_nfq_put_simple(q, pkt.id, PH_NFQ_DROP);
-		return 0;
+		ph_nfq_put_simple(q, pkt->id, PH_NFQ_DROP);
+		return false;
 	}
 	q->st.received++;
-	orig_len = pkt.len;
-	ph_nfq_apply(q, &pkt, cb(arg, &pkt), orig_len);
-	return 1;
+	return true;
+}
+
+/* Decide the packets parsed so far with one callback, then queue their
+ * verdicts in kernel id order. */
+static int
+ph_nfq_run_batch(struct ph_nfq *q, ph_nfq_batch_fn cb, void *arg)
+{
+	uint32_t i, n = q->bn;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		q->bv[i] = PH_NFQ_DROP;
+	cb(arg, q->bpkt, q->bv, n);
+	for (i = 0; i < n; i++)
+		ph_nfq_apply(q, &q->bpkt[i], q->bv[i], q->borig[i]);
+	q->bn = 0;
+	return (int)n;
 }
 
 static void
@@ -467,10 +487,11 @@ ph_nfq_handle_error(struct ph_nfq *q, const struct nlmsghdr *nlh)
 	}
 }
 
-/* One datagram: packet messages and error acks. */
+/* One datagram: packet messages (parsed into the batch, decided when it
+ * is full) and error acks. */
 static int
 ph_nfq_handle_dgram(struct ph_nfq *q, const uint8_t *buf, size_t len,
-		    ph_nfq_pkt_fn cb, void *arg)
+		    ph_nfq_batch_fn cb, void *arg)
 {
 	const struct nlmsghdr *nlh = (const void *)buf;
 	int rem = (int)len, n = 0;
@@ -478,11 +499,17 @@ ph_nfq_handle_dgram(struct ph_nfq *q, const uint8_t *buf, size_t len,
 	/* the last message may end unaligned: mnl_nlmsg_next() then leaves
 	 * rem negative, which is fine */
 	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
-		if (nlh->nlmsg_type == NLMSG_ERROR)
+		if (nlh->nlmsg_type == NLMSG_ERROR) {
 			ph_nfq_handle_error(q, nlh);
-		else if (nlh->nlmsg_type ==
-			 ((NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET))
-			n += ph_nfq_handle_packet(q, nlh, cb, arg);
+			continue;
+		}
+		if (nlh->nlmsg_type !=
+			    ((NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET) ||
+		    !ph_nfq_take_packet(q, nlh, &q->bpkt[q->bn]))
+			continue;
+		q->borig[q->bn] = q->bpkt[q->bn].len;
+		if (++q->bn == q->o.batch)
+			n += ph_nfq_run_batch(q, cb, arg);
 	}
 	return n;
 }
@@ -523,7 +550,7 @@ ph_nfq_read(struct ph_nfq *q)
 }
 
 int
-ph_nfq_process(struct ph_nfq *q, ph_nfq_pkt_fn cb, void *arg)
+ph_nfq_process_batch(struct ph_nfq *q, ph_nfq_batch_fn cb, void *arg)
 {
 	int i, handled = 0;
 
@@ -533,8 +560,39 @@ ph_nfq_process(struct ph_nfq *q, ph_nfq_pkt_fn cb, void *arg)
 		handled += ph_nfq_handle_dgram(q, q->iov[i].iov_base,
 					       q->msgs[i].msg_len, cb, arg);
 	}
+	handled += ph_nfq_run_batch(q, cb, arg);
 	q->nread = 0;
 	return handled;
+}
+
+/* ph_nfq_process() on top of the batch path: one callback per packet. */
+struct ph_nfq_each {
+	ph_nfq_pkt_fn cb;
+	void *arg;
+};
+
+static void
+ph_nfq_each_pkt(void *arg, struct ph_nfq_pkt *pkts, enum ph_nfq_verdict *v,
+		uint32_t n)
+{
+	struct ph_nfq_each *e = arg;
+
+	for (uint32_t i = 0; i < n; i++)
+		v[i] = e->cb(e->arg, &pkts[i]);
+}
+
+int
+ph_nfq_process(struct ph_nfq *q, ph_nfq_pkt_fn cb, void *arg)
+{
+	struct ph_nfq_each e = { cb, arg };
+
+	return ph_nfq_process_batch(q, ph_nfq_each_pkt, &e);
+}
+
+uint32_t
+ph_nfq_batch_max(const struct ph_nfq *q)
+{
+	return q->o.batch;
 }
 
 int
@@ -673,7 +731,11 @@ ph_nfq_alloc_bufs(struct ph_nfq *q)
 	q->msgs = calloc(q->o.batch, sizeof(*q->msgs));
 	q->iov = calloc(q->o.batch, sizeof(*q->iov));
 	q->sbuf = malloc(PH_NFQ_SBUF_MAX);
-	if (!q->rbuf || !q->msgs || !q->iov || !q->sbuf)
+	q->bpkt = calloc(q->o.batch, sizeof(*q->bpkt));
+	q->borig = calloc(q->o.batch, sizeof(*q->borig));
+	q->bv = calloc(q->o.batch, sizeof(*q->bv));
+	if (!q->rbuf || !q->msgs || !q->iov || !q->sbuf || !q->bpkt ||
+	    !q->borig || !q->bv)
 		return -ENOMEM;
 	for (i = 0; i < q->o.batch; i++) {
 		q->iov[i].iov_base = q->rbuf + (size_t)i * PH_NFQ_BUFSZ;
@@ -821,6 +883,9 @@ ph_nfq_close(struct ph_nfq *q)
 		mnl_socket_close(q->nl);
 	}
 	free(q->def);
+	free(q->bv);
+	free(q->borig);
+	free(q->bpkt);
 	free(q->sbuf);
 	free(q->iov);
 	free(q->msgs);

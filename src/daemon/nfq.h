@@ -6,8 +6,9 @@
  * buffers and its counters; there are no globals, so one thread per queue
  * (`--queues N`) can each own a handle.  A handle is not locked: only one
  * thread may use it at a time.  ph_nfq_recv_batch() is also available in
- * three steps (ph_nfq_read(), ph_nfq_process(), ph_nfq_flush_verdicts())
- * so that a caller can hold a lock around the callbacks only.
+ * three steps (ph_nfq_read(), ph_nfq_process() or ph_nfq_process_batch(),
+ * ph_nfq_flush_verdicts()) so that a caller can hold a lock around the
+ * callbacks only, and hand a whole read to the engine at once.
  *
  * Queue configuration: copy mode packet, copy range 65535 (the kernel caps
  * it at 65531), queue maxlen 8192 unless told, NFQA_CFG_F_GSO unless told
@@ -101,6 +102,14 @@ struct ph_nfq_pkt {
  */
 typedef enum ph_nfq_verdict (*ph_nfq_pkt_fn)(void *arg, struct ph_nfq_pkt *pkt);
 
+/*
+ * Batch callback: decide n packets at once (v[i] for pkts[i], in kernel id
+ * order; v[] comes filled with PH_NFQ_DROP).  The rules of ph_nfq_pkt_fn
+ * apply to each packet; the data stays valid until the callback returns.
+ */
+typedef void (*ph_nfq_batch_fn)(void *arg, struct ph_nfq_pkt *pkts,
+				enum ph_nfq_verdict *v, uint32_t n);
+
 /* Log sink: prio is a syslog LOG_* level; msg has no newline. */
 typedef void (*ph_nfq_log_fn)(void *arg, int prio, const char *msg);
 
@@ -176,6 +185,18 @@ int ph_nfq_read(struct ph_nfq *q);
  * earlier when the send buffer fills).  Returns the packets handled.
  */
 int ph_nfq_process(struct ph_nfq *q, ph_nfq_pkt_fn cb, void *arg);
+
+/**
+ * Step 2 with one callback per batch of packets (at most
+ * ph_nfq_batch_max() at a time: all the packets of one read, unless a
+ * datagram carried several), so that the caller can hand the engine a
+ * batch.  Verdicts are queued as with ph_nfq_process().  Returns the
+ * packets handled.
+ */
+int ph_nfq_process_batch(struct ph_nfq *q, ph_nfq_batch_fn cb, void *arg);
+
+/** The most packets a batch callback gets at once (the `batch` option). */
+uint32_t ph_nfq_batch_max(const struct ph_nfq *q);
 
 /**
  * Give the verdict for a packet the callback deferred.  data/len, when
