@@ -12,6 +12,12 @@
 #   phd_wait_log REGEX [SECS] wait for a line in the daemon's output
 #   phd_log_count REGEX       how many lines match
 #   phd_rules NAME <<EOF      write a rule file DIR/NAME.conf from stdin
+#   phd_script NAME SECS      the frame of a daemon e2e script, after
+#                             $build is set: ok/bad/check/check_log
+#                             (FAILS, STEP), logs kept in
+#                             $build/e2e-logs/NAME ($LOGS), a temp dir ($T)
+#                             with phd_init done, a watchdog of SECS and
+#                             the clean-up on exit (daemon, namespaces)
 #
 # The daemon's stderr (-d: every PIX line and its own messages) is in
 # $PHD_LOG; each start appends a "=== start N" marker so later greps can
@@ -117,4 +123,58 @@ phd_ctl() {
 
 phd_ctl_ro() {
 	timeout 20 "$PHD_CTL_BIN" -s "$PHD_RO" "$@"
+}
+
+ok() { printf 'ok   %s: %s\n' "$STEP" "$1"; }
+bad() {
+	printf 'FAIL %s: %s\n' "$STEP" "$1"
+	FAILS=$((FAILS + 1))
+}
+check() { # check DESCRIPTION CMD...
+	local d=$1
+	shift
+	if "$@"; then ok "$d"; else bad "$d"; fi
+}
+check_log() { # check_log DESCRIPTION REGEX [SECS]
+	if phd_wait_log "$2" "${3:-5}"; then
+		ok "$1: $(phd_log_since | grep -E -- "$2" | tail -1 | cut -c1-160)"
+	else
+		bad "$1 (no line matching: $2)"
+	fi
+}
+
+phd_cleanup() {
+	trap - EXIT INT TERM
+	[ -n "${PHD_WATCHDOG:-}" ] && kill "$PHD_WATCHDOG" 2>/dev/null
+	if [ -n "$PHD_PID" ]; then
+		kill -CONT "$PHD_PID" 2>/dev/null # a test may have stopped it
+		kill -TERM "$PHD_PID" 2>/dev/null
+		sleep 0.5
+	fi
+	[ -d "${T:-}" ] && cp -a "$T/." "$LOGS/" 2>/dev/null
+	ph_cleanup
+}
+
+phd_script() { # phd_script NAME SECS
+	FAILS=0
+	STEP=""
+	LOGS=$build/e2e-logs/$1
+	trap phd_cleanup EXIT
+	trap 'echo "FAIL: interrupted or watchdog fired"; FAILS=1; exit 1' \
+		INT TERM
+	(
+		trap 'kill "$s" 2>/dev/null; exit 0' TERM
+		sleep "$2" &
+		s=$!
+		wait "$s" && kill -TERM $$
+	) >/dev/null 2>&1 </dev/null &
+	PHD_WATCHDOG=$!
+	ph_mktemp || return 1
+	T=$PH_TMP
+	rm -rf "$LOGS"
+	mkdir -p "$LOGS"
+	if ! phd_init "$build" "$T"; then
+		echo "FAIL: $build/pinholed or pinholectl not built"
+		return 1
+	fi
 }

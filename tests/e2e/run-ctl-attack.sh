@@ -43,28 +43,8 @@ ph_require_cmds ip nft timeout python3 setpriv stat ss getent || exit 0
 build=$(readlink -f "${1:-${PH_BUILDDIR:-.}}")
 ATK="python3 $here/ctl-attack.py"
 TRAFFIC="python3 $here/daemon-traffic.py"
-LOGS=$build/e2e-logs/ctl-attack
-FAILS=0
-STEP=""
 NFLOWS=20000
 
-ok() { printf 'ok   %s: %s\n' "$STEP" "$1"; }
-bad() {
-	printf 'FAIL %s: %s\n' "$STEP" "$1"
-	FAILS=$((FAILS + 1))
-}
-check() { # check DESCRIPTION CMD...
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else bad "$d"; fi
-}
-check_log() { # check_log DESCRIPTION REGEX [SECS]
-	if phd_wait_log "$2" "${3:-5}"; then
-		ok "$1: $(phd_log_since | grep -E -- "$2" | tail -1 | cut -c1-160)"
-	else
-		bad "$1 (no line matching: $2)"
-	fi
-}
 # attack NAME CMD...: run a raw client, report its last line
 attack() {
 	local name=$1 rc
@@ -89,34 +69,7 @@ for p in /usr/bin/python3 /usr/local/bin/python3 "$(command -v python3)"; do
 done
 ATK_NOBODY="$NOBODY_PY $here/ctl-attack.py"
 
-cleanup() {
-	trap - EXIT INT TERM
-	[ -n "${watchdog:-}" ] && kill "$watchdog" 2>/dev/null
-	if [ -n "$PHD_PID" ]; then
-		kill -TERM "$PHD_PID" 2>/dev/null
-		sleep 0.5
-	fi
-	[ -d "${T:-}" ] && cp -a "$T/." "$LOGS/" 2>/dev/null
-	ph_cleanup
-}
-trap cleanup EXIT
-trap 'echo "FAIL: interrupted or watchdog fired"; FAILS=1; exit 1' INT TERM
-(
-	trap 'kill "$s" 2>/dev/null; exit 0' TERM
-	sleep 240 &
-	s=$!
-	wait "$s" && kill -TERM $$
-) >/dev/null 2>&1 </dev/null &
-watchdog=$!
-
-ph_mktemp || exit 1
-T=$PH_TMP
-rm -rf "$LOGS"
-mkdir -p "$LOGS"
-if ! phd_init "$build" "$T"; then
-	echo "FAIL: $build/pinholed or pinholectl not built"
-	exit 1
-fi
+phd_script ctl-attack 240 || exit 1
 # nobody must reach the read-only socket
 chmod 711 "$T"
 

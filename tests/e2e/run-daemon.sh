@@ -46,58 +46,11 @@ ph_require_root || exit 0
 ph_require_cmds ip nft socat timeout python3 cmp ss setpriv || exit 0
 build=$(readlink -f "${1:-${PH_BUILDDIR:-.}}")
 TRAFFIC="python3 $here/daemon-traffic.py"
-LOGS=$build/e2e-logs/daemon
 STATIC1=172.18.124.205 # -> cli2 10.1.1.12
 STATIC2=172.18.124.206 # -> cli3 10.1.1.13 (rule set 2)
-FAILS=0
-STEP=""
 
-ok() { printf 'ok   %s: %s\n' "$STEP" "$1"; }
-bad() {
-	printf 'FAIL %s: %s\n' "$STEP" "$1"
-	FAILS=$((FAILS + 1))
-}
-check() { # check DESCRIPTION CMD...
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else bad "$d"; fi
-}
-check_log() { # check_log DESCRIPTION REGEX [SECS]
-	if phd_wait_log "$2" "${3:-5}"; then
-		ok "$1: $(phd_log_since | grep -E -- "$2" | tail -1 | cut -c1-150)"
-	else
-		bad "$1 (no line matching: $2)"
-	fi
-}
 
-cleanup() {
-	trap - EXIT INT TERM
-	[ -n "${watchdog:-}" ] && kill "$watchdog" 2>/dev/null
-	if [ -n "$PHD_PID" ]; then
-		kill -TERM "$PHD_PID" 2>/dev/null
-		sleep 0.5
-	fi
-	[ -d "${T:-}" ] && cp -a "$T/." "$LOGS/" 2>/dev/null
-	ph_cleanup
-}
-trap cleanup EXIT
-trap 'echo "FAIL: interrupted or watchdog fired"; FAILS=1; exit 1' INT TERM
-(
-	trap 'kill "$s" 2>/dev/null; exit 0' TERM
-	sleep 170 &
-	s=$!
-	wait "$s" && kill -TERM $$
-) >/dev/null 2>&1 </dev/null &
-watchdog=$!
-
-ph_mktemp || exit 1
-T=$PH_TMP
-rm -rf "$LOGS"
-mkdir -p "$LOGS"
-if ! phd_init "$build" "$T"; then
-	echo "FAIL: $build/pinholed or pinholectl not built"
-	exit 1
-fi
+phd_script daemon 170 || exit 1
 
 # ---- rule sets ------------------------------------------------------------
 
