@@ -1,7 +1,8 @@
 /*
  * test_conn.c - the two-key connection table: lookups from both sides,
  * the hard limit and recovery, LRU order per class, expiry of the head
- * only once its timeout has passed, GRE key matching.
+ * only once its timeout has passed, lazy touches with exact expiry, GRE
+ * key matching.
  */
 #include <check.h>
 #include <errno.h>
@@ -241,6 +242,67 @@ START_TEST(test_seeds_spread_differently)
 }
 END_TEST
 
+/* Lazy touches: no relink within 1/16 of the timeout, and the expiry
+ * walk steps over an entry active since it was linked, so expiry stays
+ * exact; the step-over allowance bounds the walk. */
+START_TEST(test_lazy_touch_exact_expiry)
+{
+	struct ph_conntab *t = ph_conntab_new(16, &seed);
+	unsigned scan;
+	uint32_t a, b, c, d;
+
+	a = add(t, 1, 1, 9, 9, 8, 1, PH_TC_UDP, 10);
+	b = add(t, 2, 1, 9, 9, 8, 2, PH_TC_UDP, 11);
+	c = add(t, 3, 1, 9, 9, 8, 3, PH_TC_UDP, 12);
+	/* UDP 120 s: relinks at most every 2^32 ns (7.5 s / 16 rounded) */
+	ph_conn_touch_lazy(t, a, ph_time_from_sec(12), 120);
+	ck_assert_uint_eq(t->lru[PH_TC_UDP].head, a);
+	ck_assert_uint_eq(ph_conn_at(t, a)->last.ns, 12 * PH_NSEC_PER_SEC);
+	ck_assert_uint_eq(
+		ph_conn_expired(t, PH_TC_UDP, 120,
+				ph_time_from_ns(131 * PH_NSEC_PER_SEC - 1)),
+		PH_IDX_NONE);
+	/* b expires first although a is ahead of it in the list */
+	ck_assert_uint_eq(
+		ph_conn_expired(t, PH_TC_UDP, 120, ph_time_from_sec(131)), b);
+	scan = 0;
+	ck_assert_uint_eq(ph_conn_expired_from(t, PH_TC_UDP, 120,
+					       ph_time_from_sec(131),
+					       PH_IDX_NONE, &scan),
+			  PH_IDX_NONE);
+	scan = 1;
+	ck_assert_uint_eq(ph_conn_expired_from(t, PH_TC_UDP, 120,
+					       ph_time_from_sec(131),
+					       PH_IDX_NONE, &scan),
+			  b);
+	ck_assert_uint_eq(scan, 0);
+	/* c touched 8 s after it was linked: moved to the tail */
+	ph_conn_touch_lazy(t, c, ph_time_from_sec(20), 120);
+	ck_assert_uint_eq(t->lru[PH_TC_UDP].tail, c);
+	ph_conn_remove(t, b);
+	ck_assert_uint_eq(
+		ph_conn_expired(t, PH_TC_UDP, 120, ph_time_from_sec(131)),
+		PH_IDX_NONE);
+	ck_assert_uint_eq(
+		ph_conn_expired(t, PH_TC_UDP, 120, ph_time_from_sec(132)), a);
+	ph_conn_remove(t, a);
+	ck_assert_uint_eq(
+		ph_conn_expired(t, PH_TC_UDP, 120,
+				ph_time_from_ns(140 * PH_NSEC_PER_SEC - 1)),
+		PH_IDX_NONE);
+	ck_assert_uint_eq(
+		ph_conn_expired(t, PH_TC_UDP, 120, ph_time_from_sec(140)), c);
+	/* conn 1 h: relinks at most every 2^37 ns (about 137 s) */
+	d = add(t, 4, 1, 9, 9, 8, 4, PH_TC_TCP, 0);
+	add(t, 5, 1, 9, 9, 8, 5, PH_TC_TCP, 1);
+	ph_conn_touch_lazy(t, d, ph_time_from_sec(100), 3600);
+	ck_assert_uint_eq(t->lru[PH_TC_TCP].head, d);
+	ph_conn_touch_lazy(t, d, ph_time_from_sec(150), 3600);
+	ck_assert_uint_eq(t->lru[PH_TC_TCP].tail, d);
+	ph_conntab_free(t);
+}
+END_TEST
+
 START_TEST(test_bad_sizes)
 {
 	ck_assert_ptr_null(ph_conntab_new(0, &seed));
@@ -260,6 +322,7 @@ main(void)
 	tcase_add_test(tc, test_limit_and_recovery);
 	tcase_add_test(tc, test_lru_order_and_expiry);
 	tcase_add_test(tc, test_expiry_slices);
+	tcase_add_test(tc, test_lazy_touch_exact_expiry);
 	tcase_add_test(tc, test_gre_ignores_sport);
 	tcase_add_test(tc, test_seeds_spread_differently);
 	tcase_add_test(tc, test_bad_sizes);
