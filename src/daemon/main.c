@@ -81,8 +81,9 @@ static const struct opt opts[] = {
 	  "connection tables are shared: engine work is serialised." },
 	{ OPT_SHED, "shed", "auto|off|PPS",
 	  "Overload shedding: drop in the kernel, before the queue, what\n"
-	  "the daemon cannot verdict, so that it keeps its peak rate under\n"
-	  "any offered load instead of collapsing (receive livelock).\n"
+	  "the daemon cannot verdict, so that it keeps delivering under\n"
+	  "overload instead of collapsing (receive livelock); it does not\n"
+	  "hold the full peak (docs/performance.md, \"Overload\").\n"
 	  "auto (default): a `limit rate over` rule in front of the queue\n"
 	  "rules, at 10000000 pps until the kernel drops at the queue, then\n"
 	  "set every 250 ms from the queue's counters (90% of the measured\n"
