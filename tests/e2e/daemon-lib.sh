@@ -12,6 +12,10 @@
 #   phd_wait_log REGEX [SECS] wait for a line in the daemon's output
 #   phd_log_count REGEX       how many lines match
 #   phd_rules NAME <<EOF      write a rule file DIR/NAME.conf from stdin
+#   wait_listen NS -u|-t PORT a listener on PORT in NS (5 s)
+#   peer_seen PROTO CLIENT DST PORT EXPECT [SERVER_NS]
+#                             the server (srv unless told) saw the client
+#                             as EXPECT ($TRAFFIC peer-echo)
 #   phd_script NAME SECS      the frame of a daemon e2e script, after
 #                             $build is set: ok/bad/check/check_log
 #                             (FAILS, STEP), logs kept in
@@ -177,4 +181,38 @@ phd_script() { # phd_script NAME SECS
 		echo "FAIL: $build/pinholed or pinholectl not built"
 		return 1
 	fi
+}
+
+wait_listen() { # wait_listen NS -u|-t PORT
+	local t=0
+	while [ $t -lt 50 ]; do
+		ph_in "$1" ss -Hln "$2" "sport = :$3" 2>/dev/null | grep -q . &&
+			return 0
+		sleep 0.1
+		t=$((t + 1))
+	done
+	return 1
+}
+
+# peer_seen PROTO CLIENT DST PORT EXPECT [SERVER_NS]: the server's view
+# of the client's address is EXPECT.
+peer_seen() {
+	local proto=$1 cli=$2 dst=$3 port=$4 want=$5 srvns=${6:-srv} got pid
+	ph_bg "$srvns" "$T/peer-$port.log" $TRAFFIC peer-echo "$proto" \
+		"$port" 8
+	pid=$PH_LAST_PID
+	wait_listen "$srvns" "-${proto:0:1}" "$port"
+	if [ "$proto" = udp ]; then
+		got=$(echo probe | ph_in "$cli" timeout 5 socat -t 3 - \
+			"UDP4-SENDTO:$dst:$port" 2>/dev/null | head -1)
+	else
+		got=$(ph_in "$cli" timeout 5 socat -u "TCP4:$dst:$port" - \
+			2>/dev/null | head -1)
+	fi
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	[ "$got" = "$want" ] || {
+		echo "    (server saw '$got', expected '$want')"
+		return 1
+	}
 }

@@ -128,17 +128,6 @@ caps_only_net_admin() {
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$PHD_PID/status"; }
 
-wait_listen() { # wait_listen NS -u|-t PORT
-	local t=0
-	while [ $t -lt 50 ]; do
-		ph_in "$1" ss -Hln "$2" "sport = :$3" 2>/dev/null | grep -q . &&
-			return 0
-		sleep 0.1
-		t=$((t + 1))
-	done
-	return 1
-}
-
 # ---- steps ------------------------------------------------------------------
 
 step_start() {

@@ -105,42 +105,6 @@ table_absent() { ! table_exists; }
 owned() { ph_in gw ip -4 -o addr show dev outside | grep -q " $1/32 "; }
 not_owned() { ! owned "$1"; }
 
-# wait_listen NS -u|-t PORT: until something listens there (5 s).
-wait_listen() {
-	local t=0
-	while [ $t -lt 50 ]; do
-		ph_in "$1" ss -Hln "$2" "sport = :$3" 2>/dev/null | grep -q . &&
-			return 0
-		sleep 0.1
-		t=$((t + 1))
-	done
-	return 1
-}
-
-# peer_seen PROTO CLIENT DST PORT EXPECT: the server's view of the
-# client's address is EXPECT.
-peer_seen() {
-	local proto=$1 cli=$2 dst=$3 port=$4 want=$5 got srvns=srv pid
-	[ "$dst" = "$PH_SRV" ] || srvns=$6
-	ph_bg "$srvns" "$T/peer-$port.log" $TRAFFIC peer-echo "$proto" \
-		"$port" 8
-	pid=$PH_LAST_PID
-	wait_listen "$srvns" "-${proto:0:1}" "$port"
-	if [ "$proto" = udp ]; then
-		got=$(echo probe | ph_in "$cli" timeout 5 socat -t 3 - \
-			"UDP4-SENDTO:$dst:$port" 2>/dev/null | head -1)
-	else
-		got=$(ph_in "$cli" timeout 5 socat -u "TCP4:$dst:$port" - \
-			2>/dev/null | head -1)
-	fi
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	[ "$got" = "$want" ] || {
-		echo "    (server saw '$got', expected '$want')"
-		return 1
-	}
-}
-
 tcp_bulk() { # tcp_bulk CLIENT: 1 MiB to srv:5002, byte for byte
 	local pid
 	rm -f "$T/recv"

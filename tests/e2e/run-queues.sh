@@ -67,17 +67,6 @@ bound_queues() { # the queue numbers bound in the gateway's namespace
 		2>/dev/null | sort -n | tr '\n' ' '
 }
 
-wait_listen() { # wait_listen NS -u|-t PORT
-	local t=0
-	while [ $t -lt 50 ]; do
-		ph_in "$1" ss -Hln "$2" "sport = :$3" 2>/dev/null | grep -q . &&
-			return 0
-		sleep 0.1
-		t=$((t + 1))
-	done
-	return 1
-}
-
 cpu_of() { # cpu_of CLIENT_NUMBER: the CPU its traffic is pinned to
 	echo $((($1 - 1) % NCPU))
 }
