@@ -142,36 +142,64 @@ conn_head(struct ph_daemon *d, const struct ph_ctl_request *req,
 		ph_ctl_reply_append(r, conn_legend, sizeof(conn_legend) - 1);
 }
 
+/*
+ * A table that may not fit one reply: its head once, then one row per
+ * call of row() (false when the table is done), page by page.
+ */
+typedef void (*show_head_fn)(struct ph_daemon *d,
+			     const struct ph_ctl_request *req,
+			     struct ph_ctl_reply *r);
+typedef bool (*show_row_fn)(struct ph_daemon *d,
+			    const struct ph_ctl_request *req,
+			    struct ph_ctl_reply *r, uint64_t *pos,
+			    ph_time_t now);
+
 static int
-h_show_conn(void *arg, const struct ph_ctl_request *req, struct ph_ctl_reply *r)
+show_paged(struct ph_daemon *d, const struct ph_ctl_request *req,
+	   struct ph_ctl_reply *r, show_head_fn head, show_row_fn row)
 {
-	struct ph_daemon *d = arg;
 	uint64_t *cur = ph_ctl_reply_cursor(r);
-	struct ph_conn_info ci;
-	char line[512];
 	ph_time_t now = pd_now();
 
 	if (cur[CUR_PHASE] == 0) {
-		conn_head(d, req, r);
+		head(d, req, r);
 		cur[CUR_PHASE] = 1;
 	}
 	while (!ph_ctl_reply_full(r)) {
-		if (!ph_engine_conn_next(d->eng, &cur[CUR_POS], now, &ci)) {
-			if (req->json) {
-				ph_json_arr_end(ph_ctl_reply_json(r));
-				ph_json_obj_end(ph_ctl_reply_json(r));
-			}
-			return PH_CTL_OK;
-		}
-		if (req->json) {
-			conn_json(ph_ctl_reply_json(r), &ci);
+		if (row(d, req, r, &cur[CUR_POS], now))
 			continue;
+		if (req->json) {
+			ph_json_arr_end(ph_ctl_reply_json(r));
+			ph_json_obj_end(ph_ctl_reply_json(r));
 		}
-		ph_show_conn_line(&ci, req->detail, line, sizeof(line));
-		ph_ctl_reply_printf(r, "%s\n", line);
+		return PH_CTL_OK;
 	}
 	ph_ctl_reply_again(r);
 	return PH_CTL_OK;
+}
+
+static bool
+conn_row(struct ph_daemon *d, const struct ph_ctl_request *req,
+	 struct ph_ctl_reply *r, uint64_t *pos, ph_time_t now)
+{
+	struct ph_conn_info ci;
+	char line[512];
+
+	if (!ph_engine_conn_next(d->eng, pos, now, &ci))
+		return false;
+	if (req->json) {
+		conn_json(ph_ctl_reply_json(r), &ci);
+		return true;
+	}
+	ph_show_conn_line(&ci, req->detail, line, sizeof(line));
+	ph_ctl_reply_printf(r, "%s\n", line);
+	return true;
+}
+
+static int
+h_show_conn(void *arg, const struct ph_ctl_request *req, struct ph_ctl_reply *r)
+{
+	return show_paged(arg, req, r, conn_head, conn_row);
 }
 
 /* ---- show xlate ------------------------------------------------------- */
@@ -227,37 +255,29 @@ xlate_head(struct ph_daemon *d, const struct ph_ctl_request *req,
 		ph_ctl_reply_append(r, xlate_legend, sizeof(xlate_legend) - 1);
 }
 
+static bool
+xlate_row(struct ph_daemon *d, const struct ph_ctl_request *req,
+	  struct ph_ctl_reply *r, uint64_t *pos, ph_time_t now)
+{
+	struct ph_xlate_info xi;
+	char line[512];
+
+	if (!ph_engine_xlate_next(d->eng, pos, now, &xi))
+		return false;
+	if (req->json) {
+		xlate_json(ph_ctl_reply_json(r), &xi);
+		return true;
+	}
+	ph_show_xlate_line(&xi, req->detail, line, sizeof(line));
+	ph_ctl_reply_printf(r, "%s\n", line);
+	return true;
+}
+
 static int
 h_show_xlate(void *arg, const struct ph_ctl_request *req,
 	     struct ph_ctl_reply *r)
 {
-	struct ph_daemon *d = arg;
-	uint64_t *cur = ph_ctl_reply_cursor(r);
-	struct ph_xlate_info xi;
-	char line[512];
-	ph_time_t now = pd_now();
-
-	if (cur[CUR_PHASE] == 0) {
-		xlate_head(d, req, r);
-		cur[CUR_PHASE] = 1;
-	}
-	while (!ph_ctl_reply_full(r)) {
-		if (!ph_engine_xlate_next(d->eng, &cur[CUR_POS], now, &xi)) {
-			if (req->json) {
-				ph_json_arr_end(ph_ctl_reply_json(r));
-				ph_json_obj_end(ph_ctl_reply_json(r));
-			}
-			return PH_CTL_OK;
-		}
-		if (req->json) {
-			xlate_json(ph_ctl_reply_json(r), &xi);
-			continue;
-		}
-		ph_show_xlate_line(&xi, req->detail, line, sizeof(line));
-		ph_ctl_reply_printf(r, "%s\n", line);
-	}
-	ph_ctl_reply_again(r);
-	return PH_CTL_OK;
+	return show_paged(arg, req, r, xlate_head, xlate_row);
 }
 
 /* ---- show access-list ------------------------------------------------- */
