@@ -21,9 +21,10 @@
  *
  * Storage: a pool of max_conns entries allocated once (page aligned,
  * transparent huge pages from 2 MB: at a million connections a random
- * entry is otherwise a TLB miss as well), with a free list; entries are linked by 32-bit indexes (hash chains and
- * LRU lists), so an entry costs sizeof(struct ph_conn) plus 12 to 24
- * bytes of buckets (at least 3 per entry).  Pages of the pool are only touched when first used.
+ * entry is otherwise a TLB miss as well), with a free list; entries are
+ * linked by 32-bit indexes (hash chains and LRU lists), so an entry costs
+ * sizeof(struct ph_conn) plus 12 to 24 bytes of buckets (at least 3 per
+ * entry).  Pages of the pool are only touched when first used.
  *
  * Expiry lists are lazy (after pf's and VPP's idea of not reordering on
  * every packet): a packet only records its time in `last`;
