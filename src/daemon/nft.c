@@ -79,6 +79,11 @@ struct ph_nft {
 	int shed_err;	    /* how the kernel refused the shedding rule */
 };
 
+/* Sequence numbers [lo, hi) of a run of messages in a batch. */
+struct ph_nft_seqs {
+	uint32_t lo, hi;
+};
+
 /* Where a batch failed: errno and the sequence number of the message. */
 struct ph_nft_ack {
 	int err;
@@ -137,8 +142,11 @@ ph_nft_put_table(struct ph_nft *nft, struct mnl_nlmsg_batch *b, int type,
 	return 0;
 }
 
+/* Append a NEWCHAIN: the prerouting base chain, or (base false) a regular
+ * chain called name. */
 static int
-ph_nft_put_chain(struct ph_nft *nft, struct mnl_nlmsg_batch *b)
+ph_nft_put_chain(struct ph_nft *nft, struct mnl_nlmsg_batch *b,
+		 const char *name, bool base)
 {
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	struct nlmsghdr *nlh;
@@ -147,11 +155,14 @@ ph_nft_put_chain(struct ph_nft *nft, struct mnl_nlmsg_batch *b)
 	if (c == NULL)
 		return -ENOMEM;
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, nft->table);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, PH_NFT_CHAIN_NAME);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_PRE_ROUTING);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	if (base) {
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM,
+				    NF_INET_PRE_ROUTING);
+		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
 	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b),
 				    NFT_MSG_NEWCHAIN, NFPROTO_IPV4,
 				    NLM_F_CREATE | NLM_F_ACK, nft->seq++);
@@ -336,33 +347,45 @@ ph_nft_jump_rule_obj(const struct ph_nft *nft, const char *ifname)
 	return r;
 }
 
-/* Append a NEWRULE (or, r == NULL, a DELRULE of every rule of chain). */
+/* Append a rule message (NEWRULE appends r, DELRULE of a rule without a
+ * handle empties its chain) and free r; r == NULL (a builder ran out of
+ * memory) gives -ENOMEM. */
 static int
-ph_nft_put_rule_msg(struct ph_nft *nft, struct mnl_nlmsg_batch *b,
-		    struct nftnl_rule *r, const char *flush_chain)
+ph_nft_put_rule_msg(struct ph_nft *nft, struct mnl_nlmsg_batch *b, int type,
+		    uint16_t flags, struct nftnl_rule *r)
 {
 	struct nlmsghdr *nlh;
 
-	if (r == NULL && flush_chain == NULL)
+	if (r == NULL)
 		return -ENOMEM;
-	if (r == NULL) {
-		r = nftnl_rule_alloc();
-		if (r == NULL)
-			return -ENOMEM;
-		ph_nft_rule_head(nft, r, flush_chain);
-		nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b),
-					    NFT_MSG_DELRULE, NFPROTO_IPV4,
-					    NLM_F_ACK, nft->seq++);
-	} else {
-		nlh = nftnl_nlmsg_build_hdr(
-			mnl_nlmsg_batch_current(b), NFT_MSG_NEWRULE,
-			NFPROTO_IPV4, NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK,
-			nft->seq++);
-	}
+	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), type,
+				    NFPROTO_IPV4, flags | NLM_F_ACK,
+				    nft->seq++);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
 	mnl_nlmsg_batch_next(b);
 	return 0;
+}
+
+/* Append r to its chain. */
+static int
+ph_nft_put_rule_add(struct ph_nft *nft, struct mnl_nlmsg_batch *b,
+		    struct nftnl_rule *r)
+{
+	return ph_nft_put_rule_msg(nft, b, NFT_MSG_NEWRULE,
+				   NLM_F_CREATE | NLM_F_APPEND, r);
+}
+
+/* Remove every rule of chain. */
+static int
+ph_nft_put_flush(struct ph_nft *nft, struct mnl_nlmsg_batch *b,
+		 const char *chain)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	if (r != NULL)
+		ph_nft_rule_head(nft, r, chain);
+	return ph_nft_put_rule_msg(nft, b, NFT_MSG_DELRULE, 0, r);
 }
 
 static struct nftnl_obj *
@@ -384,8 +407,8 @@ static int
 ph_nft_put_shed(struct ph_nft *nft, struct mnl_nlmsg_batch *b)
 {
 	struct nftnl_obj *o = ph_nft_counter_obj(nft);
-	struct nftnl_chain *c;
 	struct nlmsghdr *nlh;
+	int err;
 
 	if (o == NULL)
 		return -ENOMEM;
@@ -395,19 +418,11 @@ ph_nft_put_shed(struct ph_nft *nft, struct mnl_nlmsg_batch *b)
 	nftnl_obj_nlmsg_build_payload(nlh, o);
 	nftnl_obj_free(o);
 	mnl_nlmsg_batch_next(b);
-	c = nftnl_chain_alloc();
-	if (c == NULL)
-		return -ENOMEM;
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, nft->table);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, PH_NFT_SHED_CHAIN);
-	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b),
-				    NFT_MSG_NEWCHAIN, NFPROTO_IPV4,
-				    NLM_F_CREATE | NLM_F_ACK, nft->seq++);
-	nftnl_chain_nlmsg_build_payload(nlh, c);
-	nftnl_chain_free(c);
-	mnl_nlmsg_batch_next(b);
-	return ph_nft_put_rule_msg(
-		nft, b, ph_nft_shed_rule_obj(nft, nft->shed_rate), NULL);
+	err = ph_nft_put_chain(nft, b, PH_NFT_SHED_CHAIN, false);
+	if (err < 0)
+		return err;
+	return ph_nft_put_rule_add(nft, b,
+				   ph_nft_shed_rule_obj(nft, nft->shed_rate));
 }
 
 /* iifname NAME counter notrack queue ... */
@@ -420,9 +435,7 @@ ph_nft_rule_obj(const struct ph_nft *nft, const char *ifname,
 
 	if (r == NULL)
 		return NULL;
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, nft->table);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, PH_NFT_CHAIN_NAME);
-	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_IPV4);
+	ph_nft_rule_head(nft, r, PH_NFT_CHAIN_NAME);
 	if (ph_nft_expr_iifname(r, ifname) < 0 ||
 	    ph_nft_add_expr(r, nftnl_expr_alloc("counter")) < 0 ||
 	    ph_nft_add_expr(r, nftnl_expr_alloc("notrack")) < 0)
@@ -438,30 +451,20 @@ out_free:
 	return NULL;
 }
 
+/* The rules of one interface: [jump shed;] queue. */
 static int
 ph_nft_put_rule(struct ph_nft *nft, struct mnl_nlmsg_batch *b,
 		const char *ifname, enum ph_nft_method m)
 {
-	struct nftnl_rule *r;
-	struct nlmsghdr *nlh;
 	int err;
 
 	if (nft->shed_rate != 0) {
-		err = ph_nft_put_rule_msg(
-			nft, b, ph_nft_jump_rule_obj(nft, ifname), NULL);
+		err = ph_nft_put_rule_add(nft, b,
+					  ph_nft_jump_rule_obj(nft, ifname));
 		if (err < 0)
 			return err;
 	}
-	r = ph_nft_rule_obj(nft, ifname, m);
-	if (r == NULL)
-		return -ENOMEM;
-	nlh = nftnl_nlmsg_build_hdr(
-		mnl_nlmsg_batch_current(b), NFT_MSG_NEWRULE, NFPROTO_IPV4,
-		NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK, nft->seq++);
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	nftnl_rule_free(r);
-	mnl_nlmsg_batch_next(b);
-	return 0;
+	return ph_nft_put_rule_add(nft, b, ph_nft_rule_obj(nft, ifname, m));
 }
 
 static void
@@ -625,7 +628,7 @@ ph_nft_check_names(const char *const *ifnames, size_t n)
 static int
 ph_nft_build(struct ph_nft *nft, struct mnl_nlmsg_batch *b,
 	     const char *const *ifnames, size_t n, enum ph_nft_method m,
-	     uint32_t seq[4])
+	     struct ph_nft_seqs *shed, struct ph_nft_seqs *rules)
 {
 	size_t i;
 	int err;
@@ -637,17 +640,23 @@ ph_nft_build(struct ph_nft *nft, struct mnl_nlmsg_batch *b,
 	if (err == 0)
 		err = ph_nft_put_table(nft, b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
 	if (err == 0)
-		err = ph_nft_put_chain(nft, b);
-	seq[2] = nft->seq;
+		err = ph_nft_put_chain(nft, b, PH_NFT_CHAIN_NAME, true);
+	shed->lo = nft->seq;
 	if (err == 0 && nft->shed_rate != 0)
 		err = ph_nft_put_shed(nft, b);
-	seq[3] = nft->seq;
-	seq[0] = nft->seq;
+	shed->hi = rules->lo = nft->seq;
 	for (i = 0; err == 0 && i < n; i++)
 		err = ph_nft_put_rule(nft, b, ifnames[i], m);
-	seq[1] = nft->seq;
+	rules->hi = nft->seq;
 	ph_nft_put_end(nft, b);
 	return err;
+}
+
+/* Whether seq is in [r->lo, r->hi), across a wrap of the counter. */
+static bool
+ph_nft_seq_in(const struct ph_nft_seqs *r, uint32_t seq)
+{
+	return seq - r->lo < r->hi - r->lo;
 }
 
 /* One attempt with method m.  Sets *queue_refused when a rule failed in
@@ -660,7 +669,7 @@ ph_nft_try(struct ph_nft *nft, const char *const *ifnames, size_t n,
 	size_t cap = 4096 + n * 2 * PH_NFT_RULE_BYTES;
 	struct ph_nft_ack ack = { 0 };
 	struct mnl_nlmsg_batch *b;
-	uint32_t seq[4];
+	struct ph_nft_seqs shed, rules;
 	char *buf;
 	int err;
 
@@ -674,16 +683,14 @@ ph_nft_try(struct ph_nft *nft, const char *const *ifnames, size_t n,
 		free(buf);
 		return -ENOMEM;
 	}
-	err = ph_nft_build(nft, b, ifnames, n, m, seq);
+	err = ph_nft_build(nft, b, ifnames, n, m, &shed, &rules);
 	if (err == 0)
 		err = ph_nft_send(nft, mnl_nlmsg_batch_head(b),
 				  mnl_nlmsg_batch_size(b), &ack);
-	if (err != 0 && err == ack.err &&
-	    ack.err_seq - seq[0] < seq[1] - seq[0] &&
+	if (err != 0 && err == ack.err && ph_nft_seq_in(&rules, ack.err_seq) &&
 	    (err == -ENOENT || err == -EOPNOTSUPP))
 		*queue_refused = true;
-	if (err != 0 && err == ack.err &&
-	    ack.err_seq - seq[2] < seq[3] - seq[2])
+	if (err != 0 && err == ack.err && ph_nft_seq_in(&shed, ack.err_seq))
 		*shed_refused = true;
 	nft->shed_live = err == 0 && nft->shed_rate != 0;
 	mnl_nlmsg_batch_stop(b);
@@ -754,10 +761,10 @@ ph_nft_shed_set(struct ph_nft *nft, uint32_t rate)
 	if (b == NULL)
 		return -ENOMEM;
 	ph_nft_put_begin(nft, b);
-	err = ph_nft_put_rule_msg(nft, b, NULL, PH_NFT_SHED_CHAIN);
+	err = ph_nft_put_flush(nft, b, PH_NFT_SHED_CHAIN);
 	if (err == 0)
-		err = ph_nft_put_rule_msg(
-			nft, b, ph_nft_shed_rule_obj(nft, rate), NULL);
+		err = ph_nft_put_rule_add(nft, b,
+					  ph_nft_shed_rule_obj(nft, rate));
 	ph_nft_put_end(nft, b);
 	if (err == 0)
 		err = ph_nft_send(nft, mnl_nlmsg_batch_head(b),
