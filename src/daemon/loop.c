@@ -48,8 +48,9 @@
  * produced events.
  *
  * Per packet: ingress ifindex -> policy index (a packet from an unknown
- * or `shutdown` interface is dropped and counted), ph_engine_process()
- * with the checksum-partial flag from NFQUEUE, verdict: ACCEPT (with the
+ * or `shutdown` interface is dropped and counted), the engine (one
+ * ph_engine_process_batch() per read) with the checksum-partial flag
+ * from NFQUEUE, verdict: ACCEPT (with the
  * rewritten payload when the engine modified it), DROP, or DEFER for an
  * engine HOLD.
  *
@@ -388,7 +389,7 @@ pd_batch(void *arg, struct ph_nfq_pkt *pkts, enum ph_nfq_verdict *v, uint32_t n)
 	struct pd_queue *q = arg;
 	uint32_t i, k = 0;
 
-	for (i = 0; i < n && k < q->bcap; i++) {
+	for (i = 0; i < n; i++) { /* n <= ph_nfq_batch_max() = bcap */
 		if (!pd_admit(q, &pkts[i], &q->bin[k]))
 			continue;
 		q->bout[k] = (struct ph_pkt_out){ .verdict = PH_VERDICT_DROP };
