@@ -311,15 +311,6 @@ int
 ph_engine_process(struct ph_engine *eng, struct ph_pkt_in *pkt, ph_time_t now,
 		  struct ph_pkt_out *out)
 {
-	if (eng != NULL)
-		eng->hint_ok = false;
-	return eng_process_one(eng, pkt, now, out);
-}
-
-int
-eng_process_one(struct ph_engine *eng, struct ph_pkt_in *pkt, ph_time_t now,
-		struct ph_pkt_out *out)
-{
 	struct eng_pkt ep;
 	unsigned r;
 	uint32_t idx;

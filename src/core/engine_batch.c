@@ -145,7 +145,7 @@ ph_engine_process_batch(struct ph_engine *eng, struct ph_pkt_in *in, size_t n,
 		eng->hint_ok = h->ok;
 		eng->hint_key = h->k;
 		eng->hint_hash = h->h;
-		if (eng_process_one(eng, &in[j], now, &out[j]) != 0)
+		if (ph_engine_process(eng, &in[j], now, &out[j]) != 0)
 			rc = -EINVAL;
 	}
 	eng->hint_ok = false;

@@ -96,7 +96,8 @@ struct ph_engine {
 	uint32_t hold_out; /* slot + 1 handed out by ph_engine_release() */
 	struct ph_engine_counters ctr;
 	/* engine_batch.c: the current packet's flow key as hashed ahead
-	 * (only used when the lookup's key equals it) */
+	 * (only used when the lookup's key equals it); false outside
+	 * ph_engine_process_batch(), which clears it before it returns */
 	struct ph_flow_key hint_key;
 	uint64_t hint_hash;
 	bool hint_ok;
@@ -113,9 +114,6 @@ struct eng_pkt {
 };
 
 /* engine.c */
-/** ph_engine_process() without clearing the batch hint (engine_batch.c). */
-int eng_process_one(struct ph_engine *eng, struct ph_pkt_in *pkt, ph_time_t now,
-		    struct ph_pkt_out *out);
 void eng_drop(struct ph_engine *eng, struct eng_pkt *ep, unsigned reason);
 void eng_accept(struct ph_engine *eng, struct eng_pkt *ep, ph_ifidx_t out_if);
 /** Continue an accepted packet on connection idx, direction dir: TCP
