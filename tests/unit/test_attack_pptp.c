@@ -32,38 +32,6 @@ static const char *seed63 = "nameif ethernet0 outside security0\n"
 
 #define M A(203, 0, 113, 66) /* an attacker outside */
 
-/* TCP handshake and SCCRQ/SCCRP (version 1.0 unless ver says). */
-static void
-control_up_v(struct eh *h, struct client *c, uint16_t ver, uint64_t t)
-{
-	uint8_t m[PPTPB_MAX];
-	size_t n;
-
-	ck_assert_int_eq(eh_tcp_seq(h, "inside", c->addr, c->port, S, 1723,
-				    PH_TCP_SYN, c->cseq - 1, 0, 0, SEC(t)),
-			 PH_VERDICT_ACCEPT);
-	c->gport = eh_sport(h);
-	ck_assert_int_eq(eh_tcp_seq(h, "outside", S, 1723, G, c->gport,
-				    PH_TCP_SYN | PH_TCP_ACK, c->sseq - 1,
-				    c->cseq, 0, SEC(t)),
-			 PH_VERDICT_ACCEPT);
-	ck_assert_int_eq(seg(h, "inside", c->addr, c->port, S, 1723, c->cseq,
-			     c->sseq, NULL, 0, t),
-			 PH_VERDICT_ACCEPT);
-	n = pptpb_sccrq(m, ver, "client", "test");
-	ck_assert_int_eq(c2s(h, c, m, n, t), PH_VERDICT_ACCEPT);
-	if (ver != PPTPB_VERSION)
-		return;
-	n = pptpb_sccrp(m, ver, 1, "server", "test");
-	ck_assert_int_eq(s2c(h, c, m, n, t), PH_VERDICT_ACCEPT);
-}
-
-static void
-control_up(struct eh *h, struct client *c, uint64_t t)
-{
-	control_up_v(h, c, PPTPB_VERSION, t);
-}
-
 /* OCRQ with call id cid: the verdict; *xl gets the translated id. */
 static int
 ocrq(struct eh *h, struct client *c, uint16_t cid, uint16_t *xl, uint64_t t)

@@ -22,31 +22,6 @@ static const char *seed63 = "nameif ethernet0 outside security0\n"
 
 #include "pptpconv.h"
 
-/* TCP handshake and SCCRQ/SCCRP. */
-static void
-control_up(struct eh *h, struct client *c, uint64_t t)
-{
-	uint8_t m[PPTPB_MAX];
-	size_t n;
-
-	ck_assert_int_eq(eh_tcp_seq(h, "inside", c->addr, c->port, S, 1723,
-				    PH_TCP_SYN, c->cseq - 1, 0, 0, SEC(t)),
-			 PH_VERDICT_ACCEPT);
-	ck_assert_uint_eq(eh_src(h), G);
-	c->gport = eh_sport(h);
-	ck_assert_int_eq(eh_tcp_seq(h, "outside", S, 1723, G, c->gport,
-				    PH_TCP_SYN | PH_TCP_ACK, c->sseq - 1,
-				    c->cseq, 0, SEC(t)),
-			 PH_VERDICT_ACCEPT);
-	ck_assert_int_eq(seg(h, "inside", c->addr, c->port, S, 1723, c->cseq,
-			     c->sseq, NULL, 0, t),
-			 PH_VERDICT_ACCEPT);
-	n = pptpb_sccrq(m, PPTPB_VERSION, "client", "test");
-	ck_assert_int_eq(c2s(h, c, m, n, t), PH_VERDICT_ACCEPT);
-	n = pptpb_sccrp(m, PPTPB_VERSION, 1, "server", "test");
-	ck_assert_int_eq(s2c(h, c, m, n, t), PH_VERDICT_ACCEPT);
-}
-
 /* OCRQ with call id 0x4000; returns the translated id. */
 static uint16_t
 call_request(struct eh *h, struct client *c, uint64_t t)

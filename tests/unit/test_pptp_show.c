@@ -78,37 +78,6 @@ client(unsigned i)
 	return c;
 }
 
-/* TCP handshake only. */
-static void
-tcp_up(struct eh *h, struct client *c, uint64_t t)
-{
-	ck_assert_int_eq(eh_tcp_seq(h, "inside", c->addr, c->port, S, 1723,
-				    PH_TCP_SYN, c->cseq - 1, 0, 0, SEC(t)),
-			 PH_VERDICT_ACCEPT);
-	c->gport = eh_sport(h);
-	ck_assert_int_eq(eh_tcp_seq(h, "outside", S, 1723, G, c->gport,
-				    PH_TCP_SYN | PH_TCP_ACK, c->sseq - 1,
-				    c->cseq, 0, SEC(t)),
-			 PH_VERDICT_ACCEPT);
-	ck_assert_int_eq(seg(h, "inside", c->addr, c->port, S, 1723, c->cseq,
-			     c->sseq, NULL, 0, t),
-			 PH_VERDICT_ACCEPT);
-}
-
-/* TCP handshake and SCCRQ/SCCRP. */
-static void
-control_up(struct eh *h, struct client *c, uint64_t t)
-{
-	uint8_t m[PPTPB_MAX];
-	size_t n;
-
-	tcp_up(h, c, t);
-	n = pptpb_sccrq(m, PPTPB_VERSION, "client", "test");
-	ck_assert_int_eq(c2s(h, c, m, n, t), PH_VERDICT_ACCEPT);
-	n = pptpb_sccrp(m, PPTPB_VERSION, 1, "server", "test");
-	ck_assert_int_eq(s2c(h, c, m, n, t), PH_VERDICT_ACCEPT);
-}
-
 /* OCRQ with call id `id`; keeps the translated id. */
 static void
 call_request(struct eh *h, struct client *c, uint16_t id, uint64_t t)
