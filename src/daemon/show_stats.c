@@ -18,6 +18,7 @@
  * Known limits: the PPTP inspection counters are since start; `clear
  * counters` does not reset them.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,51 +144,59 @@ drop_reasons(struct ph_daemon *d, const struct ph_ctl_request *req,
 		ph_json_obj_end(j);
 }
 
+/*
+ * The counters of struct ph_nfq_stats, in `show counters` order: text
+ * label, JSON key (the field's name), where: the one list behind the
+ * baseline subtraction, the sum over the queues and the output.
+ */
+static const struct nfq_field {
+	const char *label;
+	const char *key;
+	size_t off;
+} nfq_fields[] = {
+#define NFQ_FIELD(label, f)                                 \
+	{                                                   \
+		label, #f, offsetof(struct ph_nfq_stats, f) \
+	}
+	NFQ_FIELD("received", received),
+	NFQ_FIELD("accepted", accepted),
+	NFQ_FIELD("dropped", dropped),
+	NFQ_FIELD("rewritten", modified),
+	NFQ_FIELD("deferred", deferred),
+	NFQ_FIELD("checksums completed", csum_completed),
+	NFQ_FIELD("truncated rewrites dropped", truncated_mod),
+	NFQ_FIELD("malformed messages", malformed),
+	NFQ_FIELD("socket overruns (ENOBUFS)", enobufs),
+	NFQ_FIELD("verdict errors", verdict_errors),
+	NFQ_FIELD("send errors", send_errors),
+	NFQ_FIELD("reads", reads),
+	NFQ_FIELD("verdict messages", verdict_msgs),
+#undef NFQ_FIELD
+};
+
+#define N_NFQ_FIELDS (sizeof(nfq_fields) / sizeof(nfq_fields[0]))
+
+/* a counter added to the struct but not to the list fails here */
+_Static_assert(sizeof(struct ph_nfq_stats) == N_NFQ_FIELDS * sizeof(uint64_t),
+	       "NFQ_FIELDS must list every counter of struct ph_nfq_stats");
+
+/* Counter i (of nfq_fields) of s. */
+static uint64_t *
+nfq_at(struct ph_nfq_stats *s, size_t i)
+{
+	return (uint64_t *)(void *)((char *)s + nfq_fields[i].off);
+}
+
 /* Queue i's counters since `clear counters`, with the kernel's own. */
 static void
 queue_delta(struct ph_daemon *d, size_t i, struct ph_nfq_stats *s,
 	    struct ph_nfq_kstats *ks)
 {
-	const struct ph_nfq_stats *b = &d->q[i].base;
-
 	pd_queue_stats(d, i, s);
 	memset(ks, 0, sizeof(*ks));
 	ph_nfq_kstats(d->q[i].num, ks);
-	s->received = sub(s->received, b->received);
-	s->accepted = sub(s->accepted, b->accepted);
-	s->dropped = sub(s->dropped, b->dropped);
-	s->modified = sub(s->modified, b->modified);
-	s->deferred = sub(s->deferred, b->deferred);
-	s->csum_completed = sub(s->csum_completed, b->csum_completed);
-	s->truncated_mod = sub(s->truncated_mod, b->truncated_mod);
-	s->malformed = sub(s->malformed, b->malformed);
-	s->enobufs = sub(s->enobufs, b->enobufs);
-	s->verdict_errors = sub(s->verdict_errors, b->verdict_errors);
-	s->send_errors = sub(s->send_errors, b->send_errors);
-	s->reads = sub(s->reads, b->reads);
-	s->verdict_msgs = sub(s->verdict_msgs, b->verdict_msgs);
-}
-
-static void
-stats_add(struct ph_nfq_stats *t, const struct ph_nfq_stats *s,
-	  struct ph_nfq_kstats *kt, const struct ph_nfq_kstats *ks)
-{
-	t->received += s->received;
-	t->accepted += s->accepted;
-	t->dropped += s->dropped;
-	t->modified += s->modified;
-	t->deferred += s->deferred;
-	t->csum_completed += s->csum_completed;
-	t->truncated_mod += s->truncated_mod;
-	t->malformed += s->malformed;
-	t->enobufs += s->enobufs;
-	t->verdict_errors += s->verdict_errors;
-	t->send_errors += s->send_errors;
-	t->reads += s->reads;
-	t->verdict_msgs += s->verdict_msgs;
-	kt->queue_total += ks->queue_total;
-	kt->queue_dropped += ks->queue_dropped;
-	kt->user_dropped += ks->user_dropped;
+	for (size_t f = 0; f < N_NFQ_FIELDS; f++)
+		*nfq_at(s, f) = sub(*nfq_at(s, f), *nfq_at(&d->q[i].base, f));
 }
 
 /* With --queues N > 1: one line (text) or object (JSON) per queue. */
@@ -246,32 +255,26 @@ queue_counters(struct ph_daemon *d, const struct ph_ctl_request *req,
 	struct ph_nfq_stats qs[PH_DAEMON_QUEUES_MAX], s = { 0 };
 	struct ph_nfq_kstats qk[PH_DAEMON_QUEUES_MAX], ks = { 0 };
 	char title[128], range[16] = "";
+	struct kv kv[N_NFQ_FIELDS + 3];
+	size_t n = 0;
 
 	for (size_t i = 0; i < d->n_q; i++) {
 		queue_delta(d, i, &qs[i], &qk[i]);
-		stats_add(&s, &qs[i], &ks, &qk[i]);
+		for (size_t f = 0; f < N_NFQ_FIELDS; f++)
+			*nfq_at(&s, f) += *nfq_at(&qs[i], f);
+		ks.queue_total += qk[i].queue_total;
+		ks.queue_dropped += qk[i].queue_dropped;
+		ks.user_dropped += qk[i].user_dropped;
 	}
-	const struct kv kv[] = {
-		{ "received", "received", s.received },
-		{ "accepted", "accepted", s.accepted },
-		{ "dropped", "dropped", s.dropped },
-		{ "rewritten", "modified", s.modified },
-		{ "deferred", "deferred", s.deferred },
-		{ "checksums completed", "csum_completed", s.csum_completed },
-		{ "truncated rewrites dropped", "truncated_mod",
-		  s.truncated_mod },
-		{ "malformed messages", "malformed", s.malformed },
-		{ "socket overruns (ENOBUFS)", "enobufs", s.enobufs },
-		{ "verdict errors", "verdict_errors", s.verdict_errors },
-		{ "send errors", "send_errors", s.send_errors },
-		{ "reads", "reads", s.reads },
-		{ "verdict messages", "verdict_msgs", s.verdict_msgs },
-		{ "kernel: waiting", "kernel_waiting", ks.queue_total },
-		{ "kernel: dropped, queue full", "kernel_queue_dropped",
-		  ks.queue_dropped },
-		{ "kernel: dropped, socket full", "kernel_user_dropped",
-		  ks.user_dropped },
-	};
+	for (; n < N_NFQ_FIELDS; n++)
+		kv[n] = (struct kv){ nfq_fields[n].label, nfq_fields[n].key,
+				     *nfq_at(&s, n) };
+	kv[n++] = (struct kv){ "kernel: waiting", "kernel_waiting",
+			       ks.queue_total };
+	kv[n++] = (struct kv){ "kernel: dropped, queue full",
+			       "kernel_queue_dropped", ks.queue_dropped };
+	kv[n++] = (struct kv){ "kernel: dropped, socket full",
+			       "kernel_user_dropped", ks.user_dropped };
 
 	if (d->n_q > 1)
 		snprintf(range, sizeof(range), "-%zu",
@@ -285,7 +288,7 @@ queue_counters(struct ph_daemon *d, const struct ph_ctl_request *req,
 		ph_json_obj_begin(ph_ctl_reply_json(r), "queue");
 	else
 		ph_ctl_reply_printf(r, "%s\n", title);
-	put_kvs_body(r, req, kv, sizeof(kv) / sizeof(kv[0]));
+	put_kvs_body(r, req, kv, n);
 	if (d->n_q > 1)
 		queue_table(d, req, r, qs, qk);
 	if (req->json)
@@ -331,8 +334,7 @@ shed_counters(struct ph_daemon *d, const struct ph_ctl_request *req,
 	pd_shed_info(d, &si);
 	const struct kv kv[] = {
 		{ "limit (pps, 0: no rule)", "rate", si.rate },
-		{ "packets shed (since the table was built)", "shed",
-		  si.shed },
+		{ "packets shed (since the table was built)", "shed", si.shed },
 		{ "times shedding started", "starts", si.starts },
 		{ "capacity estimate (pps)", "capacity", si.capacity },
 		{ "handed to the daemon, last interval (pps)", "last_passed",
@@ -341,8 +343,8 @@ shed_counters(struct ph_daemon *d, const struct ph_ctl_request *req,
 		{ "errors", "errors", si.errors },
 	};
 
-	snprintf(title, sizeof(title), "Overload shedding (%s%s%s):",
-		 pd_shed_mode_name(si.mode),
+	snprintf(title, sizeof(title),
+		 "Overload shedding (%s%s%s):", pd_shed_mode_name(si.mode),
 		 si.kernel_err != 0 ? ", refused by the kernel" : "",
 		 si.active ? ", shedding now" : "");
 	put_kvs(r, req, title, "shed", kv, sizeof(kv) / sizeof(kv[0]));
