@@ -232,6 +232,11 @@ find_node(const struct ph_conntab *t, const struct ph_flow_key *k)
 	return find_node_h(t, k, ph_conn_hash(t, k));
 }
 
+/* prefetch_entry() covers an entry with three lines from its start. */
+_Static_assert(sizeof(struct ph_conn) <= 144 &&
+		       sizeof(struct ph_conn) % 16 == 0,
+	       "an entry at a multiple of 16 spans at most 3 cache lines");
+
 static inline void
 prefetch_entry(const struct ph_conn *c)
 {

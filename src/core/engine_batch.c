@@ -36,6 +36,9 @@
 #define STAGE_GAP (PH_ENGINE_BATCH_AHEAD / 3)
 #define RING	  16 /* > PH_ENGINE_BATCH_AHEAD, power of two */
 
+_Static_assert(RING > PH_ENGINE_BATCH_AHEAD && (RING & (RING - 1)) == 0,
+	       "a packet's hint must outlive the look-ahead");
+
 struct hint {
 	struct ph_flow_key k;
 	uint64_t h;
