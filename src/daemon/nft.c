@@ -692,7 +692,8 @@ ph_nft_try(struct ph_nft *nft, const char *const *ifnames, size_t n,
 		*queue_refused = true;
 	if (err != 0 && err == ack.err && ph_nft_seq_in(&shed, ack.err_seq))
 		*shed_refused = true;
-	nft->shed_live = err == 0 && nft->shed_rate != 0;
+	if (err == 0) /* on error the old table, and its rule, stay */
+		nft->shed_live = nft->shed_rate != 0;
 	mnl_nlmsg_batch_stop(b);
 	free(buf);
 	return err;
