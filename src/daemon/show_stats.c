@@ -15,8 +15,8 @@
  * `show service-policy inspect pptp` prints the engine's PPTP counters
  * (ph_engine_pptp_counters()) in ph_show_service_policy_pptp()'s layout.
  *
- * Known limits: the PPTP inspection counters are since start; `clear
- * counters` does not reset them.
+ * `clear counters` leaves the PPTP inspection counters alone: as on an
+ * ASA, `clear service-policy` (cmds.c) zeroes them.
  */
 #include <stddef.h>
 #include <stdio.h>
