@@ -301,20 +301,41 @@ engine_side(const struct ph_engine *eng, struct ph_pptp_counters *c)
 }
 
 /* Every counter of struct ph_pptp_counters that only grows. */
-#define PPTP_CUMULATIVE(X)                                                     \
-	X(packets)                                                             \
-	X(drops)                                                               \
-	X(reset_drops) X(ctl_total) X(ctl_version) X(ctl_failed) X(            \
-		calls_total) X(calls_up) X(calls_refused) X(call_limit)        \
-		X(callid_exhausted) X(calls_no_gre) X(msgs_inside) X(          \
-			msgs_outside) X(malformed) X(state_errors)             \
-			X(unknown_call) X(late) X(callid_rewrites) X(          \
-				retransmits) X(bad_retransmits) X(ooo)         \
-				X(holds) X(held_released) X(held_dropped) X(   \
-					hold_given_up) X(hold_timeouts)        \
-					X(hold_limit) X(gre_pkts) X(           \
-						gre_translated) X(gre_no_call) \
-						X(gre_wrong_src)
+/* clang-format off */
+#define PPTP_CUMULATIVE(X)  \
+	X(packets)          \
+	X(drops)            \
+	X(reset_drops)      \
+	X(ctl_total)        \
+	X(ctl_version)      \
+	X(ctl_failed)       \
+	X(calls_total)      \
+	X(calls_up)         \
+	X(calls_refused)    \
+	X(call_limit)       \
+	X(callid_exhausted) \
+	X(calls_no_gre)     \
+	X(msgs_inside)      \
+	X(msgs_outside)     \
+	X(malformed)        \
+	X(state_errors)     \
+	X(unknown_call)     \
+	X(late)             \
+	X(callid_rewrites)  \
+	X(retransmits)      \
+	X(bad_retransmits)  \
+	X(ooo)              \
+	X(holds)            \
+	X(held_released)    \
+	X(held_dropped)     \
+	X(hold_given_up)    \
+	X(hold_timeouts)    \
+	X(hold_limit)       \
+	X(gre_pkts)         \
+	X(gre_translated)   \
+	X(gre_no_call)      \
+	X(gre_wrong_src)
+/* clang-format on */
 
 /* a counter added to the struct but not to the list above fails here */
 #define PPTP_ONE(f) +1
