@@ -15,6 +15,7 @@
  * the tag to be kept (older kernels ignore it).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -133,7 +134,8 @@ ph_netdev_link_parse(const struct nlmsghdr *nlh, struct ph_netdev_link *l)
 	struct ph_netdev_tb t = { tb, IFLA_MAX };
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 
-	if (mnl_attr_parse(nlh, sizeof(*ifi), ph_netdev_attr_cb, &t) < 0 ||
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi) ||
+	    mnl_attr_parse(nlh, sizeof(*ifi), ph_netdev_attr_cb, &t) < 0 ||
 	    tb[IFLA_IFNAME] == NULL ||
 	    mnl_attr_validate(tb[IFLA_IFNAME], MNL_TYPE_NUL_STRING) < 0)
 		return -1;
@@ -216,7 +218,8 @@ ph_netdev_addr_parse(const struct nlmsghdr *nlh, struct ph_netdev_addr *a)
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *local;
 
-	if (ifa->ifa_family != AF_INET ||
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa) ||
+	    ifa->ifa_family != AF_INET ||
 	    mnl_attr_parse(nlh, sizeof(*ifa), ph_netdev_attr_cb, &t) < 0)
 		return -1;
 	local = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
@@ -540,6 +543,7 @@ ph_netdev_mon_read(struct ph_netdev_mon *m, ph_netdev_ev_fn fn, void *arg)
 	char buf[PH_NETDEV_BUF];
 	struct ph_netdev_mon_run run = { fn, arg, 0 };
 	struct ph_netdev_ev ev;
+	bool lost = false;
 	ssize_t n;
 
 	for (int i = 0; i < PH_NETDEV_MON_READS; i++) {
@@ -549,17 +553,23 @@ ph_netdev_mon_read(struct ph_netdev_mon *m, ph_netdev_ev_fn fn, void *arg)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (n < 0 && errno == ENOBUFS) {
-			/* the kernel dropped notifications: say so once */
-			memset(&ev, 0, sizeof(ev));
-			ev.kind = PH_NETDEV_EV_RESYNC;
-			fn(arg, &ev);
-			run.n++;
+			lost = true; /* the kernel dropped notifications */
 			continue;
 		}
 		if (n < 0)
 			return -errno;
-		/* a bad message only loses itself: keep reading */
-		(void)mnl_cb_run(buf, (size_t)n, 0, 0, ph_netdev_mon_cb, &run);
+		/* mnl_cb_run() stops at a message it cannot walk (truncated,
+		 * an error message): the rest of the datagram is lost too */
+		if (mnl_cb_run(buf, (size_t)n, 0, 0, ph_netdev_mon_cb, &run) <
+		    0)
+			lost = true;
+	}
+	if (lost) {
+		/* once, after what was read: the re-read sees all of it */
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = PH_NETDEV_EV_RESYNC;
+		fn(arg, &ev);
+		run.n++;
 	}
 	return run.n;
 }

@@ -37,11 +37,12 @@
  * Changes while running: a monitor (ph_netdev_mon_*) is a second,
  * non-blocking rtnetlink socket subscribed to the link and IPv4 address
  * groups; it turns RTM_NEWLINK / RTM_DELLINK / RTM_NEWADDR / RTM_DELADDR
- * into struct ph_netdev_ev.  When the kernel drops notifications (ENOBUFS)
- * the reader reports one PH_NETDEV_EV_RESYNC so the caller re-reads the
- * state instead of trusting a partial story.  ph_netdev_addr_restore()
- * puts owned addresses back on an interface that lost them (deleted and
- * re-created under a new ifindex, or an operator's `ip address flush`).
+ * into struct ph_netdev_ev.  When the kernel drops notifications (ENOBUFS),
+ * or a datagram cannot be walked to its end, the reader reports one
+ * PH_NETDEV_EV_RESYNC so the caller re-reads the state instead of trusting
+ * a partial story.  ph_netdev_addr_restore() puts owned addresses back
+ * on an interface that lost them (deleted and re-created under a new
+ * ifindex, or an operator's `ip address flush`).
  *
  * Known limits: IPv4 only; on kernels before 6.1 the tag is not stored and
  * stale addresses from a crash are not found.  Not thread-safe.
@@ -161,9 +162,11 @@ int ph_netdev_mon_fd(const struct ph_netdev_mon *m);
 
 /**
  * Read what is waiting (at most a bounded number of datagrams) and call
- * fn for each event, in the kernel's order.  Returns the number of events
- * delivered (0 when nothing waited), or -errno on a socket error other
- * than lost notifications (those give one PH_NETDEV_EV_RESYNC).
+ * fn for each event, in the kernel's order.  Lost notifications (ENOBUFS,
+ * or a datagram unreadable past some message) give one
+ * PH_NETDEV_EV_RESYNC, after the events that were read.  Returns the
+ * number of events delivered (0 when nothing waited), or -errno on any
+ * other socket error.
  */
 int ph_netdev_mon_read(struct ph_netdev_mon *m, ph_netdev_ev_fn fn, void *arg);
 
