@@ -34,7 +34,6 @@ struct pd_shed {
 	struct ph_shed *ctl; /* auto only */
 	int tfd;
 	uint64_t changes, errors;
-	uint64_t last_shed;	 /* rule counter at the last sample */
 	uint64_t last_start_log; /* ns; 0 = never */
 	uint64_t started_ns;	 /* of the current episode */
 	uint64_t shed_at_start;	 /* rule counter when it started */
@@ -234,7 +233,6 @@ pd_shed_tick(struct ph_daemon *d)
 		return;
 	}
 	now = pd_now();
-	s->last_shed = smp.shed;
 	a = ph_shed_update(s->ctl, &smp, now);
 	if (a == PH_SHED_NONE)
 		return;
