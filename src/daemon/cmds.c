@@ -78,16 +78,10 @@ static int
 h_clear_acl(void *arg, const struct ph_ctl_request *req, struct ph_ctl_reply *r)
 {
 	struct ph_daemon *d = arg;
-	int acl = -1;
+	int acl, st = pd_acl_arg(d, req, r, &acl);
 
-	for (size_t i = 0; req->arg[0] != '\0' && i < d->pol->n_acls; i++)
-		if (strcmp(d->pol->acls[i].name, req->arg) == 0)
-			acl = (int)i;
-	if (req->arg[0] != '\0' && acl < 0)
-		return ph_ctl_reply_error(r, PH_CTL_E_FAILED,
-					  "ERROR: %% access-list %s does not "
-					  "exist",
-					  req->arg);
+	if (st != PH_CTL_OK)
+		return st;
 	if (ph_engine_acl_hits_clear(d->eng, acl) < 0)
 		return ph_ctl_reply_error(r, PH_CTL_E_INTERNAL,
 					  "ERROR: %% Internal error clearing "

@@ -426,13 +426,21 @@ acl_walk_text(struct ph_daemon *d, const struct ph_ctl_request *req,
 	return true;
 }
 
-static int
-find_acl(const struct ph_policy *pol, const char *name)
+int
+pd_acl_arg(struct ph_daemon *d, const struct ph_ctl_request *req,
+	   struct ph_ctl_reply *r, int *idx)
 {
-	for (size_t i = 0; i < pol->n_acls; i++)
-		if (strcmp(pol->acls[i].name, name) == 0)
-			return (int)i;
-	return -1;
+	*idx = -1;
+	if (req->arg[0] == '\0')
+		return PH_CTL_OK;
+	for (size_t i = 0; i < d->pol->n_acls; i++)
+		if (strcmp(d->pol->acls[i].name, req->arg) == 0) {
+			*idx = (int)i;
+			return PH_CTL_OK;
+		}
+	return ph_ctl_reply_error(r, PH_CTL_E_FAILED,
+				  "ERROR: %% access-list %s does not exist",
+				  req->arg);
 }
 
 static int
@@ -446,14 +454,9 @@ h_show_acl(void *arg, const struct ph_ctl_request *req, struct ph_ctl_reply *r)
 	st = pd_show_gen_check(d, r);
 	if (st != PH_CTL_OK)
 		return st;
-	if (req->arg[0] != '\0') {
-		only = find_acl(d->pol, req->arg);
-		if (only < 0)
-			return ph_ctl_reply_error(r, PH_CTL_E_FAILED,
-						  "ERROR: %% access-list %s "
-						  "does not exist",
-						  req->arg);
-	}
+	st = pd_acl_arg(d, req, r, &only);
+	if (st != PH_CTL_OK)
+		return st;
 	text = ph_policy_print(d->pol);
 	if (text == NULL)
 		return ph_ctl_reply_error(r, PH_CTL_E_INTERNAL,

@@ -19,6 +19,15 @@
  */
 int pd_show_gen_check(struct ph_daemon *d, struct ph_ctl_reply *r);
 
+/**
+ * The access list req->arg names: *idx is its index, or -1 when req->arg
+ * is empty (every list).  An unknown name gets the error reply ("ERROR:
+ * % access-list NAME does not exist") and its status is returned;
+ * otherwise PH_CTL_OK.
+ */
+int pd_acl_arg(struct ph_daemon *d, const struct ph_ctl_request *req,
+	       struct ph_ctl_reply *r, int *idx);
+
 /** Register show counters / logging / version / service-policy. */
 int pd_stats_register(struct ph_daemon *d);
 
