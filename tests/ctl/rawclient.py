@@ -21,42 +21,10 @@ import struct
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ctlwire import connect, frame, read_reply  # noqa: E402
+
 E_OK, E_INVALID, E_TOOBIG, E_PROTO, E_BUSY = 0, 1, 6, 7, 9
-
-
-def frame(text, flags=0):
-    data = text.encode()
-    return b"PHCQ" + struct.pack(">BBHI", 1, flags, 0, len(data)) + data
-
-
-def connect(path):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
-    s.connect(path)
-    return s
-
-
-def read_reply(s, buf=b""):
-    """Read chunks up to the end chunk: (status, data, message, rest)."""
-    data = b""
-    while True:
-        while len(buf) >= 12:
-            magic, kind, rsvd, status, n = struct.unpack(">4scBHI", buf[:12])
-            if magic != b"PHCR":
-                raise SystemExit("bad chunk magic %r" % magic)
-            if len(buf) < 12 + n:
-                break
-            payload, buf = buf[12:12 + n], buf[12 + n:]
-            if kind == b"D":
-                data += payload
-            elif kind == b"E":
-                return status, data, payload.decode(), buf
-            else:
-                raise SystemExit("bad chunk kind %r" % kind)
-        more = s.recv(65536)
-        if not more:
-            raise SystemExit("connection closed before the end chunk")
-        buf += more
 
 
 def expect_closed(s):

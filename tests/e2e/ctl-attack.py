@@ -26,6 +26,7 @@ run-ctl-attack.sh, aimed at the real pinholed (standard library only).
 Each prints one line of figures; exit 0 when the daemon behaved as
 expected, 1 with the reason otherwise.  Every wait is bounded.
 """
+import os
 import random
 import select
 import socket
@@ -34,46 +35,15 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "ctl"))
+from ctlwire import connect, frame, read_reply  # noqa: E402
+
 OK, E_INVALID, E_DENIED, E_TOOBIG, E_PROTO, E_BUSY = 0, 1, 4, 6, 7, 9
 WRITE_CMDS = ["clear conn", "clear xlate", "clear counters", "clear logging",
               "reload", "reload /etc/passwd", "debug pptp", "no debug pptp",
               "undebug all", "clear access-list counters",
               "clear service-policy"]
-
-
-def frame(text, flags=0):
-    data = text.encode() if isinstance(text, str) else text
-    return b"PHCQ" + struct.pack(">BBHI", 1, flags, 0, len(data)) + data
-
-
-def connect(path, timeout=10):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    s.connect(path)
-    return s
-
-
-def read_reply(s, buf=b""):
-    """Chunks up to the end chunk: (status, data, message, rest)."""
-    data = b""
-    while True:
-        while len(buf) >= 12:
-            magic, kind, _, status, n = struct.unpack(">4scBHI", buf[:12])
-            if magic != b"PHCR":
-                raise SystemExit("bad chunk magic %r" % magic)
-            if len(buf) < 12 + n:
-                break
-            payload, buf = buf[12:12 + n], buf[12 + n:]
-            if kind == b"D":
-                data += payload
-            elif kind == b"E":
-                return status, data, payload.decode(errors="replace"), buf
-            else:
-                raise SystemExit("bad chunk kind %r" % kind)
-        more = s.recv(65536)
-        if not more:
-            raise EOFError("closed before the end chunk")
-        buf += more
 
 
 def closed_within(s, secs):
