@@ -25,8 +25,11 @@
 static struct eng_held *
 find(struct ph_engine *eng, uint32_t idx, int dir)
 {
-	uint32_t id = ph_conn_at(eng->conns, idx)->id;
+	uint32_t id;
 
+	if (eng->n_holding == 0)
+		return NULL;
+	id = ph_conn_at(eng->conns, idx)->id;
 	for (unsigned i = 0; i < PH_HOLD_MAX; i++) {
 		struct eng_held *h = &eng->holds[i];
 
@@ -70,6 +73,7 @@ eng_hold(struct ph_engine *eng, struct eng_pkt *ep, uint32_t idx, int dir)
 	h->rwflags = (uint8_t)ep->rwflags;
 	h->modified = ep->out->modified;
 	h->state = 1;
+	eng->n_holding++;
 	eng->held_bytes += (uint32_t)h->len;
 	return true;
 }
@@ -98,7 +102,8 @@ queue(struct ph_engine *eng, struct eng_held *h, unsigned verdict,
 {
 	h->verdict = (uint8_t)verdict;
 	h->reason = (uint16_t)reason;
-	h->state = 2;
+	h->state = 2; /* from 1: every caller found it held */
+	eng->n_holding--;
 	eng->relq[(eng->relq_head + eng->relq_n) % PH_HOLD_MAX] =
 		(uint32_t)(h - eng->holds);
 	eng->relq_n++;
@@ -137,8 +142,13 @@ drop_held(struct ph_engine *eng, struct eng_held *h, unsigned reason,
 void
 eng_hold_conn_gone(struct ph_engine *eng, uint32_t idx)
 {
-	uint32_t id = ph_conn_at(eng->conns, idx)->id;
+	uint32_t id;
 
+	/* every connection that goes away comes here: without holds, no
+	 * walk over the PH_HOLD_MAX slots (1,300 instructions) */
+	if (eng->n_holding == 0)
+		return;
+	id = ph_conn_at(eng->conns, idx)->id;
 	for (unsigned i = 0; i < PH_HOLD_MAX; i++) {
 		struct eng_held *h = &eng->holds[i];
 

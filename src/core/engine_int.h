@@ -91,6 +91,7 @@ struct ph_engine {
 	void *insp_priv[PH_INSPECT_MAX];
 	struct eng_held holds[PH_HOLD_MAX];
 	uint32_t held_bytes;
+	uint32_t n_holding; /* holds in state 1: none, no scan of holds[] */
 	uint32_t relq[PH_HOLD_MAX]; /* FIFO of queued hold slots */
 	uint32_t relq_head, relq_n;
 	uint32_t hold_out; /* slot + 1 handed out by ph_engine_release() */
