@@ -226,12 +226,6 @@ find_node_h(const struct ph_conntab *t, const struct ph_flow_key *k, uint64_t h)
 	return 0;
 }
 
-static uint32_t
-find_node(const struct ph_conntab *t, const struct ph_flow_key *k)
-{
-	return find_node_h(t, k, ph_conn_hash(t, k));
-}
-
 /* prefetch_entry() covers an entry with three lines from its start. */
 _Static_assert(sizeof(struct ph_conn) <= 144 &&
 		       sizeof(struct ph_conn) % 16 == 0,
@@ -277,13 +271,19 @@ ph_conn_insert(struct ph_conntab *t, uint32_t idx, unsigned tclass,
 {
 	struct ph_conn *c = &t->pool[idx];
 	struct ph_lru_pool p = lru_pool(t);
+	uint64_t h[2];
 	unsigned d;
 
-	if (tclass >= PH_TC_MAX || key_eq(&c->k[0], &c->k[1]) ||
-	    find_node(t, &c->k[0]) != 0 || find_node(t, &c->k[1]) != 0)
+	if (tclass >= PH_TC_MAX || key_eq(&c->k[0], &c->k[1]))
 		return -EEXIST;
+	/* each key hashed once, for the duplicate check and the insert */
 	for (d = 0; d < 2; d++) {
-		uint32_t b = key_bucket(t, &c->k[d]);
+		h[d] = ph_conn_hash(t, &c->k[d]);
+		if (find_node_h(t, &c->k[d], h[d]) != 0)
+			return -EEXIST;
+	}
+	for (d = 0; d < 2; d++) {
+		uint32_t b = (uint32_t)h[d] & t->mask;
 
 		c->hnext[d] = t->buckets[b];
 		t->buckets[b] = NODE(idx, d);

@@ -93,10 +93,11 @@ ph_xlatetab_free(struct ph_xlatetab *t)
 	free(t);
 }
 
+/* The entry with key (w0, w1) in bucket b. */
 static uint32_t
-find(const struct ph_xlatetab *t, uint64_t w0, uint64_t w1)
+find_in(const struct ph_xlatetab *t, uint32_t b, uint64_t w0, uint64_t w1)
 {
-	uint32_t n = t->buckets[bucket(t, w0, w1)];
+	uint32_t n = t->buckets[b];
 
 	while (n != 0) {
 		const struct ph_xlate *x = &t->pool[NODE_IDX(n)];
@@ -108,6 +109,12 @@ find(const struct ph_xlatetab *t, uint64_t w0, uint64_t w1)
 		n = x->hnext[NODE_W(n)];
 	}
 	return PH_IDX_NONE;
+}
+
+static uint32_t
+find(const struct ph_xlatetab *t, uint64_t w0, uint64_t w1)
+{
+	return find_in(t, bucket(t, w0, w1), w0, w1);
 }
 
 uint32_t
@@ -134,15 +141,19 @@ uint32_t
 ph_xlate_add(struct ph_xlatetab *t, const struct ph_xlate *x, ph_time_t now)
 {
 	struct ph_xlate *e;
-	uint32_t idx;
+	uint64_t w0, w1;
+	uint32_t idx, b[2];
 	unsigned w;
 
-	if (t->used >= t->max ||
-	    ph_xlate_find_local(t, x->nat_id, x->lif, x->gif, x->laddr,
-				x->lport, x->proto) != PH_IDX_NONE ||
-	    ph_xlate_find_global(t, x->gif, x->gaddr, x->gport, x->proto) !=
-		    PH_IDX_NONE)
+	if (t->used >= t->max)
 		return PH_IDX_NONE;
+	/* each key hashed once, for the duplicate check and the insert */
+	for (w = 0; w < 2; w++) {
+		entry_words(x, w, &w0, &w1);
+		b[w] = bucket(t, w0, w1);
+		if (find_in(t, b[w], w0, w1) != PH_IDX_NONE)
+			return PH_IDX_NONE;
+	}
 	if (t->free_head != PH_IDX_NONE) {
 		idx = t->free_head;
 		t->free_head = t->pool[idx].hnext[0];
@@ -157,13 +168,8 @@ ph_xlate_add(struct ph_xlatetab *t, const struct ph_xlate *x, ph_time_t now)
 	e->lru.prev = e->lru.next = PH_IDX_NONE;
 	e->start = e->idle_since = now;
 	for (w = 0; w < 2; w++) {
-		uint64_t w0, w1;
-		uint32_t b;
-
-		entry_words(e, w, &w0, &w1);
-		b = bucket(t, w0, w1);
-		e->hnext[w] = t->buckets[b];
-		t->buckets[b] = NODE(idx, w);
+		e->hnext[w] = t->buckets[b[w]];
+		t->buckets[b[w]] = NODE(idx, w);
 	}
 	if (++t->used > t->most_used)
 		t->most_used = t->used;
