@@ -194,23 +194,43 @@ bl_overload_run() {
 			(s > 0 ? sprintf("%.1f", 100 * (b - a) / s) : "-"), c }'
 }
 
-# Packets the shedding rule of pinholed's table dropped so far.
+# Packets pinholed shed so far (its BPF program and its nft rule), from
+# `show counters`; the nft rule's counter when pinholectl is missing.
 bl_shed_count() {
+	if [ -x "$BL_BUILD/pinholectl" ]; then
+		ph_in gw "$BL_BUILD/pinholectl" -s "$PH_TMP/ctl.sock" \
+			show counters 2>/dev/null |
+			awk '/packets shed/ { print $NF; exit }'
+		return
+	fi
 	ph_in gw nft list counter ip pinhole shed 2>/dev/null |
 		awk '/packets/ { print $2; exit }'
+}
+
+# Where pinholed's shedding limit is (the title of its counters block).
+bl_shed_hook() {
+	[ -x "$BL_BUILD/pinholectl" ] || return 0
+	ph_in gw "$BL_BUILD/pinholectl" -s "$PH_TMP/ctl.sock" \
+		show counters 2>/dev/null |
+		sed -n 's/^Overload shedding (.*, at \([a-z]*\).*/\1/p'
 }
 
 # pinholed with its built-in shedding (--shed auto, the default), and,
 # when the build has the option, with it off (the old behaviour).
 fig_overload() {
-	local rep m pk ov sh modes=(null pinholed)
+	local rep m pk ov sh hk modes=(null pinholed)
 	declare -A PK OV PR OF RT
 	local pend=""
+	bl_pinholed_has shed-hook && modes+=(pinholed-nft)
 	bl_pinholed_has shed && modes+=(pinholed-off)
+	# shellcheck disable=SC2206
+	[ -n "${BL_OV_MODES:-}" ] && modes=($BL_OV_MODES)
 	for rep in $(seq 1 "$BL_REPS"); do
 		for m in "${modes[@]}"; do
 			if [ "$m" = pinholed-off ]; then
 				BL_OV_MODE=(pinholed --shed off)
+			elif [ "$m" = pinholed-nft ]; then
+				BL_OV_MODE=(pinholed --shed-hook nft)
 			else
 				BL_OV_MODE=("$m")
 			fi
@@ -222,6 +242,7 @@ fig_overload() {
 			pk=$(bl_peak)
 			ov=$(bl_overload_run)
 			sh=$(bl_shed_count)
+			hk=$(bl_shed_hook)
 			bl_mode_stop
 			PK[$m]+="${pk%% *} "
 			read -r d o p c <<<"$ov"
@@ -233,7 +254,7 @@ fig_overload() {
 				"offered->delivered(program CPU): ${pk#* });" \
 				"unlimited: offered $o pps, delivered $d pps" \
 				"(program CPU $c), established probe" \
-				"delivered $p%${sh:+, shed by the rule $sh}"
+				"delivered $p%${sh:+, shed $sh}${hk:+ (at $hk)}"
 		done
 	done
 	bl_table_start

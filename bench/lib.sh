@@ -205,13 +205,16 @@ bl_null_on() {
 # table exists in gw and it still runs.
 bl_pinholed_on() {
 	local t=0 help extra=()
+	# BL_PH_ARGS: more pinholed arguments for every figure (word-split)
+	# shellcheck disable=SC2086
 	help=$("$BL_BUILD/pinholed" --help 2>&1)
 	grep -q -- '--foreground' <<<"$help" && extra+=(-F)
 	grep -q -- '--control ' <<<"$help" && extra+=(-c "$PH_TMP/ctl.sock")
 	grep -q -- '--control-ro' <<<"$help" && extra+=(-r none)
 	ph_bg gw "$PH_TMP/pinholed.log" nice -n "$BL_GW_NICE" taskset -c "$BL_CPU_GW" \
 		"$BL_BUILD/pinholed" -f "$BL_HERE/pix-bench.conf" \
-		-i ethernet0=outside -i ethernet1=inside "${extra[@]}" "$@"
+		-i ethernet0=outside -i ethernet1=inside "${extra[@]}" \
+		${BL_PH_ARGS:-} "$@"
 	BL_MODE_PID=$PH_LAST_PID
 	while [ "$t" -lt 50 ]; do
 		if ! kill -0 "$BL_MODE_PID" 2>/dev/null; then

@@ -23,7 +23,8 @@
 #   all        every figure above, in that order
 #
 # BUILDDIR defaults to build/bench; bench/make.sh builds it.  Environment:
-# BL_REPS (3), BL_SECS (3 s per run), BL_NOWRITE=1 (print only).
+# BL_REPS (3), BL_SECS (3 s per run), BL_NOWRITE=1 (print only),
+# BL_PH_ARGS (more pinholed arguments, e.g. "--shed-hook nft").
 #
 # Every kernel figure runs in its own namespaces (bench/lib.sh): traffic
 # never leaves them, every run is bounded by timeouts, and the namespaces

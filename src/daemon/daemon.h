@@ -72,6 +72,7 @@ struct ph_daemon_cfg {
 	uint16_t n_queues;	     /* --queues: queue..queue+n-1; 0 = 1 */
 	enum pd_shed_mode shed_mode; /* --shed (daemon/shed.h) */
 	uint32_t shed_rate;	     /* --shed PPS */
+	enum pd_shed_hook shed_hook; /* --shed-hook */
 	bool fail_open;		     /* queue bypass + NFQA_CFG_F_FAIL_OPEN */
 	const char *ctl_path;	     /* full control socket */
 	const char *ctl_ro_path;     /* read-only socket; "" = none */
@@ -165,7 +166,7 @@ struct ph_daemon {
 	struct pd_queue *q;   /* n_q queues; q[0] is the main thread's */
 	size_t n_q;
 	struct ph_nft *nft;
-	struct pd_shed *shed; /* --shed auto (shed.c); NULL otherwise */
+	struct pd_shed *shed; /* --shed auto or PPS (shed.c); NULL: off */
 	struct ph_netdev *nd;
 	struct ph_control *ctl;
 	struct ph_logsink *log;

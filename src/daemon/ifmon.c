@@ -222,6 +222,7 @@ link_remap(struct ph_daemon *d, struct pd_ifmon *m, size_t i, uint32_t idx)
 			       d->ifs[i].name, strerror(-rc));
 	s->ifindex = idx;
 	s->present = true;
+	pd_shed_ifaces(d); /* the BPF shedding program follows (shed.c) */
 	s->admin = s->oper = false; /* the flags that follow announce it */
 	s->addr_ok = true;	    /* a fresh interface: say what is missing */
 }

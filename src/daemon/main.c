@@ -44,6 +44,7 @@ enum {
 	OPT_CONN_COUNT,
 	OPT_QUEUES,
 	OPT_SHED,
+	OPT_SHED_HOOK,
 };
 
 struct opt {
@@ -91,6 +92,17 @@ static const struct opt opts[] = {
 	  "with nothing shed).  PPS: a fixed limit of PPS packets/s\n"
 	  "(1-100000000).  off: no rule.  Shed packets are counted (`show\n"
 	  "counters`) and not logged one by one; all flows share the limit." },
+	{ OPT_SHED_HOOK, "shed-hook", "auto|xdp|xdpgeneric|tc|nft",
+	  "Where the shedding limit drops.  A BPF program on each managed\n"
+	  "interface drops before the kernel's IP receive path, at a\n"
+	  "fraction of the nft rule's cost per packet: xdp (in the driver;\n"
+	  "on veth, on the sending CPU), xdpgeneric (XDP on the skb, any\n"
+	  "device), tc (tcx ingress, Linux 6.6+).  nft: only the rule in\n"
+	  "pinholed's table.  auto (default): xdp, else tc, else nft,\n"
+	  "logged at start.  An interface that already has an XDP program\n"
+	  "is never touched (the next hook is tried).  The nft rule stays\n"
+	  "in the table, idle, and takes over if an interface re-created\n"
+	  "later cannot get the program." },
 	{ OPT_FAIL_OPEN, "fail-open", NULL,
 	  "Let the kernel accept packets when the queue is full or the\n"
 	  "daemon is gone, instead of dropping them (default: fail-closed)." },
@@ -129,8 +141,10 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: pinholed [-f FILE] [-i HWID=IFNAME]... [-d | -F] "
 		   "[-q N] [--queues N]\n"
-		   "                [--shed auto|off|PPS] [--fail-open] "
-		   "[-c PATH] [-r PATH]\n"
+		   "                [--shed auto|off|PPS] [--shed-hook HOOK] "
+		   "[--fail-open]\n"
+		   "                [-c PATH] [-r PATH]"
+		   "\n"
 		   "                [-g GROUP] [-u USER] [-P FILE]\n"
 		   "       pinholed -t [-p] [-f FILE] [-i HWID=IFNAME]...\n"
 		   "       pinholed -h | -V\n\n"
@@ -298,6 +312,15 @@ apply_opt(struct config *c, int letter, char *arg)
 			fprintf(stderr,
 				"pinholed: --shed %s: expected auto, off or "
 				"packets/s (1-100000000)\n",
+				arg);
+			return -1;
+		}
+		return 0;
+	case OPT_SHED_HOOK:
+		if (pd_shed_parse_hook(arg, &c->d.shed_hook) < 0) {
+			fprintf(stderr,
+				"pinholed: --shed-hook %s: expected auto, xdp, "
+				"xdpgeneric, tc or nft\n",
 				arg);
 			return -1;
 		}

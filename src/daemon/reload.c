@@ -203,6 +203,8 @@ reload_commit(struct reload_ctx *r)
 	r->pol = NULL;
 	memcpy(d->ifs, r->ifs, sizeof(d->ifs));
 	d->n_ifs = r->n_ifs;
+	if (r->nft_changed)
+		pd_shed_ifaces(d); /* the BPF program follows (shed.c) */
 	d->last_ifindex = 0;
 	d->last_pidx = -1;
 	memcpy(d->addrs, r->addrs, r->n_addrs * sizeof(*r->addrs));

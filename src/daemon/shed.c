@@ -16,6 +16,7 @@
  * the rule's counter (the controller skips that interval).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -29,17 +30,8 @@
 #include "daemon/nfq.h"
 #include "daemon/nft.h"
 #include "daemon/shed.h"
-
-struct pd_shed {
-	struct ph_shed *ctl; /* auto only */
-	int tfd;
-	uint64_t changes, errors;
-	uint64_t last_start_log; /* ns; 0 = never */
-	uint64_t started_ns;	 /* of the current episode */
-	uint64_t shed_at_start;	 /* rule counter when it started */
-	uint64_t suppressed;	 /* start lines not logged */
-	bool logged;		 /* this episode's start was logged */
-};
+#include "daemon/shed_int.h"
+#include "daemon/shedprog.h"
 
 const char *
 pd_shed_mode_name(enum pd_shed_mode m)
@@ -74,6 +66,26 @@ pd_shed_parse(const char *arg, enum pd_shed_mode *mode, uint32_t *rate)
 	*mode = PD_SHED_FIXED;
 	*rate = (uint32_t)v;
 	return 0;
+}
+
+int
+pd_shed_parse_hook(const char *arg, enum pd_shed_hook *hook)
+{
+	static const char *const names[] = {
+		[PD_SHED_HOOK_AUTO] = "auto",
+		[PD_SHED_HOOK_XDP] = "xdp",
+		[PD_SHED_HOOK_XDP_GENERIC] = "xdpgeneric",
+		[PD_SHED_HOOK_TC] = "tc",
+		[PD_SHED_HOOK_NFT] = "nft",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(arg, names[i]) == 0) {
+			*hook = (enum pd_shed_hook)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 uint32_t
@@ -122,7 +134,10 @@ shed_base(struct ph_daemon *d, struct pd_shed *s)
 {
 	struct ph_shed_sample smp;
 
-	if (shed_sample(d, &smp) == 0)
+	if (shed_sample(d, &smp) != 0)
+		return;
+	s->last_total = smp.shed;
+	if (s->ctl != NULL)
 		ph_shed_update(s->ctl, &smp, pd_now());
 }
 
@@ -137,17 +152,20 @@ pd_shed_init(struct ph_daemon *d)
 			       "overload shedding: the kernel refused the "
 			       "limit rule (%s); running without it",
 			       strerror(-kerr));
-	if (d->cfg->shed_mode != PD_SHED_AUTO || kerr != 0)
+	if (d->cfg->shed_mode == PD_SHED_OFF || kerr != 0)
 		return 0;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return -ENOMEM;
 	s->tfd = -1;
 	d->shed = s;
-	s->ctl = ph_shed_new(NULL);
-	if (s->ctl == NULL)
-		return -errno;
-	shed_base(d, s); /* drops from now on count */
+	if (d->cfg->shed_mode == PD_SHED_AUTO) {
+		s->ctl = ph_shed_new(NULL);
+		if (s->ctl == NULL)
+			return -errno;
+	}
+	pd_shed_place_init(d, s); /* the BPF program, standing by */
+	shed_base(d, s);	  /* drops from now on count */
 	return shed_timer(s, d->epfd);
 }
 
@@ -169,7 +187,7 @@ shed_sample(struct ph_daemon *d, struct ph_shed_sample *smp)
 		smp->queue_dropped += ks.queue_dropped;
 		smp->user_dropped += ks.user_dropped;
 	}
-	return ph_nft_shed_count(d->nft, &smp->shed);
+	return pd_shed_place_count(d, &smp->shed);
 }
 
 static void
@@ -226,21 +244,22 @@ pd_shed_tick(struct ph_daemon *d)
 		return;
 	while (read(s->tfd, &exp, sizeof(exp)) < 0 && errno == EINTR)
 		;
-	if (ph_nft_shed_rate(d->nft) == 0)
+	if (pd_shed_place_rate(d) == 0)
 		return; /* table not (yet) in the kernel */
 	if (shed_sample(d, &smp) < 0) {
 		s->errors++;
 		return;
 	}
 	now = pd_now();
-	a = ph_shed_update(s->ctl, &smp, now);
-	if (a == PH_SHED_NONE)
-		return;
-	if (ph_nft_shed_set(d->nft, ph_shed_rate(s->ctl)) < 0)
-		s->errors++;
-	else
-		s->changes++;
-	shed_log(d, s, a, &smp, now.ns);
+	a = s->ctl != NULL ? ph_shed_update(s->ctl, &smp, now) : PH_SHED_NONE;
+	if (a != PH_SHED_NONE) {
+		if (pd_shed_place_push(d, ph_shed_rate(s->ctl)) < 0)
+			s->errors++;
+		else
+			s->changes++;
+		shed_log(d, s, a, &smp, now.ns);
+	}
+	pd_shed_place_tick(d, s, smp.shed, now.ns);
 }
 
 void
@@ -250,19 +269,27 @@ pd_shed_info(struct ph_daemon *d, struct pd_shed_info *info)
 
 	memset(info, 0, sizeof(*info));
 	info->mode = d->cfg->shed_mode;
-	info->rate = ph_nft_shed_rate(d->nft);
+	info->rate = pd_shed_place_rate(d);
 	info->kernel_err = ph_nft_shed_error(d->nft);
+	info->hook = pd_shed_place_name(d->shed);
+	info->prog = pd_shed_place_prog(d->shed);
 	if (info->rate != 0)
-		ph_nft_shed_count(d->nft, &info->shed);
+		pd_shed_place_count(d, &info->shed);
 	if (d->shed == NULL)
+		return;
+	info->prog_attaches = d->shed->attaches;
+	info->prog_shed = d->shed->prog_gone;
+	if (d->shed->prog != NULL)
+		info->prog_shed += pd_shedprog_dropped(d->shed->prog);
+	info->changes = d->shed->changes;
+	info->errors = d->shed->errors;
+	if (d->shed->ctl == NULL)
 		return;
 	ph_shed_stats(d->shed->ctl, &st);
 	info->active = st.active;
 	info->capacity = st.capacity;
 	info->last_passed = st.last_passed;
 	info->starts = st.starts;
-	info->changes = d->shed->changes;
-	info->errors = d->shed->errors;
 }
 
 void
@@ -272,6 +299,7 @@ pd_shed_free(struct ph_daemon *d)
 
 	if (s == NULL)
 		return;
+	pd_shed_place_free(s);
 	if (s->tfd >= 0)
 		close(s->tfd);
 	ph_shed_free(s->ctl);

@@ -39,15 +39,29 @@ enum pd_shed_mode {
 	PD_SHED_FIXED,
 };
 
+/* Where the limit drops (--shed-hook): a BPF program (daemon/shedprog.h)
+ * or the nft rule (daemon/nft.h). */
+enum pd_shed_hook {
+	PD_SHED_HOOK_AUTO = 0, /* xdp, then tc, then nft */
+	PD_SHED_HOOK_XDP,
+	PD_SHED_HOOK_XDP_GENERIC,
+	PD_SHED_HOOK_TC,
+	PD_SHED_HOOK_NFT,
+};
+
 struct ph_daemon;
 struct ph_daemon_cfg;
 
 /* For `show counters`. */
 struct pd_shed_info {
 	enum pd_shed_mode mode;
-	uint32_t rate;	      /* of the rule in the kernel; 0: no rule */
-	bool active;	      /* auto: shedding now */
-	uint32_t capacity;    /* auto: estimated verdicts/s */
+	const char *hook;	/* where the limit is now: "nft", "xdp"... */
+	const char *prog;	/* the BPF program's hook; NULL: none */
+	uint64_t prog_shed;	/* of shed: dropped by the BPF program */
+	uint64_t prog_attaches; /* times it was attached */
+	uint32_t rate;		/* of the rule in the kernel; 0: no rule */
+	bool active;		/* auto: shedding now */
+	uint32_t capacity;	/* auto: estimated verdicts/s */
 	uint32_t last_passed; /* auto: handed to the daemon/s, last interval */
 	uint64_t starts;      /* auto: times shedding started */
 	uint64_t changes;     /* rate changes pushed to the kernel */
@@ -61,6 +75,20 @@ struct pd_shed_info {
  * (1-100000000).  Returns 0, or -EINVAL.
  */
 int pd_shed_parse(const char *arg, enum pd_shed_mode *mode, uint32_t *rate);
+
+/**
+ * Parse a --shed-hook argument: "auto", "xdp", "xdpgeneric", "tc" or
+ * "nft".  Returns 0, or -EINVAL.
+ */
+int pd_shed_parse_hook(const char *arg, enum pd_shed_hook *hook);
+
+/**
+ * The managed interfaces changed (reload, re-created interface): attach
+ * the BPF program where it is missing, detach it where it is no longer
+ * needed; when an interface cannot have it, shed with the nft rule
+ * instead (logged).
+ */
+void pd_shed_ifaces(struct ph_daemon *d);
 
 /** The rate the nft table is first built with (0: no shedding rule). */
 uint32_t pd_shed_initial_rate(const struct ph_daemon_cfg *cfg);

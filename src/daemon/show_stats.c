@@ -329,12 +329,15 @@ shed_counters(struct ph_daemon *d, const struct ph_ctl_request *req,
 	      struct ph_ctl_reply *r)
 {
 	struct pd_shed_info si;
-	char title[96];
+	char title[128], standby[40];
 
 	pd_shed_info(d, &si);
 	const struct kv kv[] = {
 		{ "limit (pps, 0: no rule)", "rate", si.rate },
 		{ "packets shed (since the table was built)", "shed", si.shed },
+		{ "of which by the BPF program", "prog_shed", si.prog_shed },
+		{ "times the BPF program was attached", "prog_attaches",
+		  si.prog_attaches },
 		{ "times shedding started", "starts", si.starts },
 		{ "capacity estimate (pps)", "capacity", si.capacity },
 		{ "handed to the daemon, last interval (pps)", "last_passed",
@@ -343,8 +346,12 @@ shed_counters(struct ph_daemon *d, const struct ph_ctl_request *req,
 		{ "errors", "errors", si.errors },
 	};
 
-	snprintf(title, sizeof(title),
-		 "Overload shedding (%s%s%s):", pd_shed_mode_name(si.mode),
+	snprintf(standby, sizeof(standby), ", %s when shedding",
+		 si.prog != NULL ? si.prog : "");
+	snprintf(title, sizeof(title), "Overload shedding (%s, at %s%s%s%s):",
+		 pd_shed_mode_name(si.mode), si.hook,
+		 si.prog != NULL && strcmp(si.prog, si.hook) != 0 ? standby
+								  : "",
 		 si.kernel_err != 0 ? ", refused by the kernel" : "",
 		 si.active ? ", shedding now" : "");
 	put_kvs(r, req, title, "shed", kv, sizeof(kv) / sizeof(kv[0]));

@@ -12,8 +12,16 @@
 #              controller sees the drops, logs "shedding started" and
 #              lowers the limit; with no more traffic it logs "shedding
 #              stopped" and the limit is back at 10000000
-#   fixed      --shed 20: 600 datagrams at once, the rule's counter counts
-#              the excess (and `show counters` shows it), some still pass
+#              (the limit in force is `show counters`': while shedding
+#              it is held by the BPF program, and the rule sits at the
+#              ceiling)
+#   fixed      --shed 20: 600 datagrams at once, what was shed is counted
+#              (`show counters`), some still pass
+#   hooks      --shed 20 --shed-hook xdp|tc|xdpgeneric: the program is
+#              loaded and tried at start, attached once the limit drops
+#              (the next flood is shed by it, counted apart), detached 2 s
+#              after; an ifindex change while attached re-attaches it;
+#              --shed-hook nft loads none; --shed-hook bogus: exit 2
 #   stop       SIGTERM removes the table, shedding chain included
 #   off        --shed off: no shedding chain; --shed bogus: exit 2
 # Needs root; prints SKIP and exits 0 otherwise.  Bounded (watchdog), and
@@ -53,6 +61,14 @@ shed_count() {
 		awk '/packets/ { print $2; exit }'
 }
 limit_rate() { shed_chain | sed -n 's/.*limit rate over \([0-9]*\)\/second.*/\1/p'; }
+# from `show counters`: the limit in force, everything shed, the program's
+ctl_val() {
+	phd_ctl show counters | awk -v k="$1" 'index($0, k) { print $NF; exit }'
+}
+ctl_limit() { ctl_val 'limit (pps'; }
+ctl_shed() { ctl_val 'packets shed'; }
+ctl_prog_shed() { ctl_val 'by the BPF program'; }
+ctl_title() { phd_ctl show counters | grep '^Overload shedding'; }
 # flood N: N 32-byte datagrams from cli1 to the server's port 9999
 flood() {
 	ph_in cli1 timeout 20 python3 -c '
@@ -115,13 +131,14 @@ check "the kernel queue dropped while the daemon was stopped ($q)" \
 	test "${q:-0}" -gt 0
 check_log "controller saw the drops" \
 	'overload: the kernel dropped packets at the queue; shedding started at [0-9]+ pps' 10
-r=$(limit_rate)
-check "limit lowered ($r pps)" test "${r:-10000000}" -lt 10000000
+r=$(ctl_limit)
+check "limit lowered ($r pps, $(ctl_title))" test "${r:-10000000}" -lt 10000000
 check "show counters: shedding now or started once" \
 	grep -Eq 'times shedding started +1' <<<"$(phd_ctl show counters)"
 check_log "no traffic: shedding stopped" \
 	'overload: shedding stopped after [0-9]+ ms' 15
-check "limit back at 10000000" test "$(limit_rate)" = 10000000
+check "limit back at 10000000" test "$(ctl_limit)" = 10000000
+check "the nft rule holds it again" test "$(limit_rate)" = 10000000
 
 STEP=stop
 phd_stop TERM
@@ -136,7 +153,7 @@ if phd_start "$CONF" --shed 20; then
 	before=$(srv_count)
 	flood 600
 	sleep 1
-	n=$(shed_count)
+	n=$(ctl_shed)
 	got=$(($(srv_count) - ${before:-0}))
 	check "600 datagrams at once: the rule shed ${n:-0}" \
 		test "${n:-0}" -ge 300
@@ -149,6 +166,112 @@ if phd_start "$CONF" --shed 20; then
 else
 	bad "pinholed --shed 20 did not start"
 fi
+
+# ---- hooks ------------------------------------------------------------------
+
+# hook_run HOOK: --shed 20 at that hook
+hook_run() {
+	local h=$1 before n p got t
+	STEP=hook-$h
+	if ! phd_start "$CONF" --shed 20 --shed-hook "$h"; then
+		bad "pinholed --shed-hook $h did not start"
+		return
+	fi
+	check_log "program loaded and tried" \
+		"a BPF program at $h on the managed interfaces" 5
+	check "standing by: $(ctl_title)" grep -q "at nft, $h when shedding" \
+		<<<"$(ctl_title)"
+	before=$(srv_count)
+	flood 600 # the rule sheds: the program is attached at the next tick
+	t=0
+	while ! grep -q "at $h" <<<"$(ctl_title)" && [ $t -lt 20 ]; do
+		sleep 0.1
+		t=$((t + 1))
+	done
+	check "attached while the limit drops: $(ctl_title)" \
+		grep -q "(fixed, at $h)" <<<"$(ctl_title)"
+	check "the rule is idle meanwhile ($(limit_rate))" \
+		test "$(limit_rate)" = 10000000
+	check "the limit in force is still 20" test "$(ctl_limit)" = 20
+	if [ "$h" != tc ]; then
+		check "ip link shows XDP on inside" \
+			grep -q 'xdp' <<<"$(ph_in gw ip -d link show dev inside)"
+	fi
+	flood 600
+	sleep 0.5
+	n=$(ctl_shed)
+	p=$(ctl_prog_shed)
+	got=$(($(srv_count) - ${before:-0}))
+	check "the program shed part of the second flood ($p of $n)" \
+		test "${p:-0}" -ge 300
+	check "shed + passed = sent ($n + $got = 1200)" \
+		test $((n + got)) -eq 1200
+	check "detached 2 s after the last shed packet" \
+		wait_title "at nft, $h when shedding" 60
+	check "the rule holds the limit again ($(limit_rate))" \
+		test "$(limit_rate)" = 20
+	check "ip link shows no XDP on inside" \
+		test -z "$(ph_in gw ip -d link show dev inside | grep prog/xdp)"
+	phd_stop TERM
+	check "SIGTERM: exit 0" test "${PHD_RC:-x}" = 0
+}
+wait_title() { # wait_title TEXT TENTHS
+	local t=0
+	while [ $t -lt "$2" ]; do
+		grep -q "$1" <<<"$(ctl_title)" && return 0
+		sleep 0.1
+		t=$((t + 1))
+	done
+	return 1
+}
+
+for h in xdp tc xdpgeneric; do
+	hook_run "$h"
+done
+
+# An interface re-created while the program is attached gets it again.
+STEP=hook-remap
+if phd_start "$CONF" --shed 20 --shed-hook xdp; then
+	ph_in cli1 timeout 20 python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+end = time.time() + 8
+while time.time() < end:
+    s.sendto(b"x" * 32, (sys.argv[1], 9999))
+    time.sleep(0.004)
+' "$PH_SRV" &
+	bgp=$!
+	check "attached under a steady 250 pps" wait_title "(fixed, at xdp)" 30
+	ph_in gw ip link del outside
+	ph_veth gw outside srv eth0 && ph_in gw ip addr add "$PH_GW_OUT/24" \
+		dev outside && ph_in srv ip addr add "$PH_SRV/24" dev eth0 &&
+		ph_in srv ip route add default via "$PH_GW_OUT" ||
+		bad "re-creating the outside veth"
+	check_log "903001: outside re-mapped" \
+		'%PIX-5-903001: Interface outside is Linux interface outside' 5
+	check "the new outside has the program" \
+		grep -q prog/xdp <<<"$(ph_in gw ip -d link show dev outside)"
+	check "no fall back to the rule" \
+		test "$(phd_log_count 'the nft rule sheds from now on')" = 0
+	wait "$bgp"
+	phd_stop TERM
+	check "SIGTERM: exit 0" test "${PHD_RC:-x}" = 0
+	check "no program left on inside or outside" test -z \
+		"$(ph_in gw ip -d link show | grep prog/xdp)"
+else
+	bad "pinholed --shed-hook xdp did not start"
+fi
+
+STEP=hook-nft
+if phd_start "$CONF" --shed-hook nft; then
+	check "no program: $(ctl_title)" grep -q '(auto, at nft)' \
+		<<<"$(ctl_title)"
+	phd_stop TERM
+else
+	bad "pinholed --shed-hook nft did not start"
+fi
+"$PHD_BIN" -f "$CONF" --shed-hook bogus >/dev/null 2>&1
+check "--shed-hook bogus: exit 2" test $? = 2
 
 # ---- off --------------------------------------------------------------------
 
