@@ -39,6 +39,12 @@ BL_BUILD=${BL_BUILD:-$BL_SRC/build/bench}
 # figures, where its weight against ksoftirqd (nice 0) is what is being
 # measured.
 BL_NICE=${BL_NICE:--10}
+# BL_GW_RT=N (default unset: off) runs the gateway's program (pinholed,
+# the null program) as SCHED_FIFO priority N, so that it runs as soon as
+# a packet waits, as the kernel's softirq path (MASQUERADE) does; at nice
+# -10 it can wait behind other jobs for a scheduler slice.  Use it with
+# BL_NOWRITE=1: the section header written says nice.
+BL_GW_RT=${BL_GW_RT:-}
 BL_PERF=${BL_PERF:-$BL_SRC/docs/performance.md}
 BL_MODE_PID=""
 BL_PENDING=""
@@ -191,7 +197,9 @@ bl_masq_on() {
 }
 
 bl_null_on() {
-	ph_bg gw "$PH_TMP/null.log" nice -n "$BL_GW_NICE" taskset -c "$BL_CPU_GW" \
+	# shellcheck disable=SC2086
+	ph_bg gw "$PH_TMP/null.log" nice -n "$BL_GW_NICE" \
+		${BL_GW_RT:+chrt -f $BL_GW_RT} taskset -c "$BL_CPU_GW" \
 		"$BL_BUILD/pinhole-nfq-null" --iface inside --iface outside "$@"
 	BL_MODE_PID=$PH_LAST_PID
 	if ! ph_wait_line "$PH_TMP/null.log" '^ready' 10; then
@@ -211,7 +219,9 @@ bl_pinholed_on() {
 	grep -q -- '--foreground' <<<"$help" && extra+=(-F)
 	grep -q -- '--control ' <<<"$help" && extra+=(-c "$PH_TMP/ctl.sock")
 	grep -q -- '--control-ro' <<<"$help" && extra+=(-r none)
-	ph_bg gw "$PH_TMP/pinholed.log" nice -n "$BL_GW_NICE" taskset -c "$BL_CPU_GW" \
+	# shellcheck disable=SC2086
+	ph_bg gw "$PH_TMP/pinholed.log" nice -n "$BL_GW_NICE" \
+		${BL_GW_RT:+chrt -f $BL_GW_RT} taskset -c "$BL_CPU_GW" \
 		"$BL_BUILD/pinholed" -f "$BL_HERE/pix-bench.conf" \
 		-i ethernet0=outside -i ethernet1=inside "${extra[@]}" \
 		${BL_PH_ARGS:-} "$@"
