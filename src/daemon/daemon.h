@@ -135,6 +135,7 @@ struct pd_queue {
 	struct ph_pkt_in *bin;
 	struct ph_pkt_out *bout;
 	uint32_t *bmap; /* bin[k] is the read's packet bmap[k] */
+	uint64_t *bkey; /* bin[k]'s flow key (shedprog.h), with a program */
 	uint32_t bcap;
 };
 

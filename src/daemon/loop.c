@@ -89,6 +89,7 @@
 #include "daemon/ifmon.h"
 #include "daemon/logsink.h"
 #include "daemon/nfq.h"
+#include "daemon/shedprog.h"
 
 #define PD_IF_SHUTDOWN (-2)
 #define PD_TICK_SLICES 16 /* engine expiry slices per second, at most */
@@ -388,18 +389,25 @@ static void
 pd_batch(void *arg, struct ph_nfq_pkt *pkts, enum ph_nfq_verdict *v, uint32_t n)
 {
 	struct pd_queue *q = arg;
+	struct pd_shedprog *sp = pd_shed_prog(q->d); /* flows it favours */
 	uint32_t i, k = 0;
 
 	for (i = 0; i < n; i++) { /* n <= ph_nfq_batch_max() = bcap */
 		if (!pd_admit(q, &pkts[i], &q->bin[k]))
 			continue;
 		q->bout[k] = (struct ph_pkt_out){ .verdict = PH_VERDICT_DROP };
+		if (sp != NULL) /* the tuple as it arrived, before a rewrite */
+			q->bkey[k] = pd_shedprog_flow_key(sp, pkts[i].data,
+							  pkts[i].len);
 		q->bmap[k++] = i;
 	}
 	/* -EINVAL names no packet: each one's out says what happened */
 	(void)ph_engine_process_batch(q->d->eng, q->bin, k, q->d->now, q->bout);
-	for (i = 0; i < k; i++)
+	for (i = 0; i < k; i++) {
 		v[q->bmap[i]] = pd_verdict(q, &pkts[q->bmap[i]], &q->bout[i]);
+		if (sp != NULL && q->bout[i].verdict == PH_VERDICT_ACCEPT)
+			pd_shedprog_flow_mark(sp, q->bkey[i]);
+	}
 }
 
 /*
@@ -673,7 +681,9 @@ pd_queue_batch_alloc(struct pd_queue *q)
 	q->bin = calloc(q->bcap, sizeof(*q->bin));
 	q->bout = calloc(q->bcap, sizeof(*q->bout));
 	q->bmap = calloc(q->bcap, sizeof(*q->bmap));
-	if (q->bin == NULL || q->bout == NULL || q->bmap == NULL)
+	q->bkey = calloc(q->bcap, sizeof(*q->bkey));
+	if (q->bin == NULL || q->bout == NULL || q->bmap == NULL ||
+	    q->bkey == NULL)
 		return -ENOMEM;
 	return 0;
 }
@@ -702,6 +712,7 @@ pd_loop_fini(struct ph_daemon *d)
 		free(q->bin);
 		free(q->bout);
 		free(q->bmap);
+		free(q->bkey);
 	}
 	free(d->q);
 	d->q = NULL;

@@ -279,8 +279,12 @@ pd_shed_info(struct ph_daemon *d, struct pd_shed_info *info)
 		return;
 	info->prog_attaches = d->shed->attaches;
 	info->prog_shed = d->shed->prog_gone;
-	if (d->shed->prog != NULL)
+	info->prog_shed_known = d->shed->gone_known;
+	if (d->shed->prog != NULL) {
 		info->prog_shed += pd_shedprog_dropped(d->shed->prog);
+		info->prog_shed_known +=
+			pd_shedprog_dropped_known(d->shed->prog);
+	}
 	info->changes = d->shed->changes;
 	info->errors = d->shed->errors;
 	if (d->shed->ctl == NULL)

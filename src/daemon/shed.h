@@ -18,6 +18,11 @@
  *   PPS    a fixed rate; no controller.
  *   off    no rule (the kernel drops at the full queue, after the copy).
  *
+ * Where the limit drops (`--shed-hook`, daemon/shed_place.c): the nft
+ * rule while nothing is shed; while the limit drops packets, a BPF
+ * program on the managed interfaces (XDP or tcx, daemon/shedprog.h)
+ * holds it instead, and drops before the kernel's IP receive path.
+ *
  * Logs "overload: shedding started/stopped" (daemon messages, at most one
  * start per 10 s; suppressed starts are counted in the next line).
  *
@@ -55,13 +60,14 @@ struct ph_daemon_cfg;
 /* For `show counters`. */
 struct pd_shed_info {
 	enum pd_shed_mode mode;
-	const char *hook;	/* where the limit is now: "nft", "xdp"... */
-	const char *prog;	/* the BPF program's hook; NULL: none */
-	uint64_t prog_shed;	/* of shed: dropped by the BPF program */
-	uint64_t prog_attaches; /* times it was attached */
-	uint32_t rate;		/* of the rule in the kernel; 0: no rule */
-	bool active;		/* auto: shedding now */
-	uint32_t capacity;	/* auto: estimated verdicts/s */
+	const char *hook;	  /* where the limit is now: "nft", "xdp"... */
+	const char *prog;	  /* the BPF program's hook; NULL: none */
+	uint64_t prog_shed;	  /* of shed: dropped by the BPF program */
+	uint64_t prog_attaches;	  /* times it was attached */
+	uint64_t prog_shed_known; /* of prog_shed: of flows known */
+	uint32_t rate;		  /* of the rule in the kernel; 0: no rule */
+	bool active;		  /* auto: shedding now */
+	uint32_t capacity;	  /* auto: estimated verdicts/s */
 	uint32_t last_passed; /* auto: handed to the daemon/s, last interval */
 	uint64_t starts;      /* auto: times shedding started */
 	uint64_t changes;     /* rate changes pushed to the kernel */
@@ -89,6 +95,14 @@ int pd_shed_parse_hook(const char *arg, enum pd_shed_hook *hook);
  * instead (logged).
  */
 void pd_shed_ifaces(struct ph_daemon *d);
+
+/**
+ * The BPF shedding program (loaded, attached or not), or NULL: the queue
+ * threads mark the flows of the packets they accept in it (it favours
+ * them while shedding).  Under d->lock: the main thread frees it under
+ * the lock.
+ */
+struct pd_shedprog *pd_shed_prog(struct ph_daemon *d);
 
 /** The rate the nft table is first built with (0: no shedding rule). */
 uint32_t pd_shed_initial_rate(const struct ph_daemon_cfg *cfg);

@@ -33,6 +33,8 @@ struct pd_shed {
 	uint64_t last_total;	  /* everything shed, at the last tick */
 	uint64_t last_drop_ns;	  /* when shedding last dropped */
 	uint64_t attaches;	  /* times the program was attached */
+	uint64_t gone_known;	  /* of prog_gone: known flows' */
+	uint64_t last_age_ns;	  /* last new generation of flow marks */
 };
 
 /* Load and try the BPF program for --shed-hook (logged); none for nft. */

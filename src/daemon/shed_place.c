@@ -73,6 +73,12 @@ pd_shed_place_count(struct ph_daemon *d, uint64_t *pkts)
 	return rc;
 }
 
+struct pd_shedprog *
+pd_shed_prog(struct ph_daemon *d)
+{
+	return d->shed != NULL ? d->shed->prog : NULL;
+}
+
 const char *
 pd_shed_place_prog(const struct pd_shed *s)
 {
@@ -201,8 +207,11 @@ place_fallback(struct ph_daemon *d, struct pd_shed *s, const char *why)
 		s->errors++;
 	s->on = false;
 	s->prog_gone += pd_shedprog_dropped(s->prog);
+	s->gone_known += pd_shedprog_dropped_known(s->prog);
+	pd_lock(d); /* the queue threads mark flows in it */
 	pd_shedprog_free(s->prog);
 	s->prog = NULL;
+	pd_unlock(d);
 }
 
 /* The program takes the limit from the rule. */
@@ -245,6 +254,10 @@ pd_shed_place_tick(struct ph_daemon *d, struct pd_shed *s, uint64_t total,
 	s->last_total = total;
 	if (s->prog == NULL || rate == 0)
 		return;
+	if (now_ns - s->last_age_ns >= PD_SHEDPROG_AGE_SEC * PH_NSEC_PER_SEC) {
+		s->last_age_ns = now_ns; /* flows idle for two periods go */
+		pd_shedprog_flow_age(s->prog);
+	}
 	/* auto: while the controller holds the limit under the ceiling;
 	 * fixed: while the limit drops, and 2 s after */
 	want = rate < PH_SHED_DEFAULT_CEILING &&

@@ -3,21 +3,34 @@
  * ingress): its instructions, loading, the mmap()ed state, attachment by
  * BPF link.  What it is for and its limits: daemon/shedprog.h.
  *
- * The program, for both hooks (only the packet test and the return codes
- * differ):
+ * The program, for both hooks (only the packet access and the return
+ * codes differ):
  *
- *	if (not IPv4) return PASS;
- *	st = map[0];                       // one element, mmap()ed
- *	now = bpf_ktime_get_ns();
+ *	if (not IPv4) return PASS;             // ARP, IPv6: never shed
+ *	st = state[0];                         // mmap()ed by the daemon
+ *	known = flows[gen 0 or 1] has bit hash(seed, src, dst, proto, ports);
  *	if (now - st->start >= st->window) { st->start = now; st->count = 0; }
- *	if (atomic_fetch_add(&st->count, 1) < st->limit) return PASS;
- *	atomic_add(&st->dropped, 1);
- *	return DROP;
+ *	if (st->count < (known ? st->limit : st->limit_new)) {
+ *		atomic st->count += 1; return PASS;
+ *	}
+ *	atomic st->dropped += 1 (and st->dropped_known); return DROP;
  *
- * The daemon writes st->window and st->limit (packets per window; ~0 =
- * unlimited) and reads st->dropped.  The window restart is not atomic: two
- * CPUs that both see it expired both reset it, which can only admit a few
- * packets more.
+ * So packets of flows the daemon has accepted before ("known") may use the
+ * whole limit of a window, others only its first PD_SHEDPROG_NEW_PCT per
+ * cent: a flood of new flows leaves the rest of the window to the
+ * connections in progress.  The daemon marks a flow's bit for each packet
+ * it accepts (pd_shedprog_flow_mark(), hashed on the packet as it
+ * arrived, before any rewrite: the tuple the program sees) in the current
+ * of two bitmaps, and every PD_SHEDPROG_AGE_SEC clears the older one and
+ * makes it current: a flow idle for two such periods is unknown again.
+ * The hash is keyed with a random seed (st->seed), so flows from outside
+ * cannot aim at bits they do not own; a bit shared with a live flow (about
+ * the bitmap's fill: 2 x 2^22 bits, 1% per 40,000 live flows) lets a new
+ * flow pass as known.
+ *
+ * The window restart and the count are not one atomic step: CPUs that
+ * race there admit a few packets more, never fewer.  The daemon writes
+ * window, limit and limit_new, and reads the drop counters.
  */
 #include <errno.h>
 #include <linux/bpf.h>
@@ -28,7 +41,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -44,23 +59,28 @@ _Static_assert(BPF_XDP == 37, "enum bpf_attach_type moved");
 
 #define PD_UNLIMITED UINT64_MAX
 
-/* The map element: what the program and the daemon share. */
+/* The state map's element: what the program and the daemon share. */
 struct pd_shed_state {
-	uint64_t start;	  /* ns, bpf_ktime_get_ns(): window start */
-	uint64_t count;	  /* IPv4 packets seen in this window */
-	uint64_t window;  /* ns */
-	uint64_t limit;	  /* packets per window; PD_UNLIMITED */
-	uint64_t dropped; /* since load */
-	uint64_t rate;	  /* pps as set; 0 = unlimited (daemon only) */
+	uint64_t start;		/* ns, bpf_ktime_get_ns(): window start */
+	uint64_t count;		/* packets admitted in this window */
+	uint64_t window;	/* ns */
+	uint64_t limit;		/* packets per window; PD_UNLIMITED */
+	uint64_t limit_new;	/* the same for flows not known */
+	uint64_t dropped;	/* since load */
+	uint64_t dropped_known; /* of dropped: known flows' */
+	uint64_t seed;		/* flow hash key */
+	uint64_t rate;		/* pps as set; 0 = unlimited (daemon only) */
 };
 
 #define ST_OFF(f) ((int16_t) __builtin_offsetof(struct pd_shed_state, f))
 
 struct pd_shedprog {
 	enum pd_shedprog_hook hook;
-	int map_fd, prog_fd;
+	int map_fd, flows_fd, prog_fd;
 	volatile struct pd_shed_state *st; /* mmap()ed element 0 */
 	size_t map_len;
+	uint64_t *flows; /* mmap()ed: two generations of bits */
+	unsigned gen;	 /* the one marked now */
 	uint32_t ifindex[PD_SHEDPROG_MAX_IF];
 	int link_fd[PD_SHEDPROG_MAX_IF];
 	size_t n;
@@ -74,106 +94,325 @@ struct pd_shedprog {
 			    .src_reg = (s), \
 			    .off = (o),     \
 			    .imm = (i) })
-#define MOV64_REG(d, s)	    INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
-#define MOV64_IMM(d, i)	    INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
-#define ADD64_IMM(d, i)	    INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
-#define SUB64_REG(d, s)	    INSN(BPF_ALU64 | BPF_SUB | BPF_X, d, s, 0, 0)
+#define ALU64_REG(op, d, s) INSN(BPF_ALU64 | (op) | BPF_X, d, s, 0, 0)
+#define ALU64_IMM(op, d, i) INSN(BPF_ALU64 | (op) | BPF_K, d, 0, 0, i)
+#define MOV64_REG(d, s)	    ALU64_REG(BPF_MOV, d, s)
+#define MOV64_IMM(d, i)	    ALU64_IMM(BPF_MOV, d, i)
 #define LDX(sz, d, s, o)    INSN(BPF_LDX | BPF_MEM | (sz), d, s, o, 0)
 #define STX(sz, d, s, o)    INSN(BPF_STX | BPF_MEM | (sz), d, s, o, 0)
 #define ST_IMM(sz, d, o, i) INSN(BPF_ST | BPF_MEM | (sz), d, 0, o, i)
-#define ATOMIC_ADD(d, s, o, fetch)                   \
-	INSN(BPF_STX | BPF_ATOMIC | BPF_DW, d, s, o, \
-	     BPF_ADD | ((fetch) ? BPF_FETCH : 0))
-#define JMP_REG(op, d, s, o) INSN(BPF_JMP | (op) | BPF_X, d, s, o, 0)
-#define JMP_IMM(op, d, i, o) INSN(BPF_JMP | (op) | BPF_K, d, 0, o, i)
-#define CALL(fn)	     INSN(BPF_JMP | BPF_CALL, 0, 0, 0, fn)
-#define EXIT()		     INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
-/* d = the map: a 64-bit immediate, two instructions (the second zero) */
-#define LD_MAP_FD(d, fd) \
-	INSN(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, fd)
-#define LD_IMM64_HI() INSN(0, 0, 0, 0, 0)
+#define ATOMIC_ADD(d, s, o) \
+	INSN(BPF_STX | BPF_ATOMIC | BPF_DW, d, s, o, BPF_ADD)
+#define JMP_REG(op, d, s) INSN(BPF_JMP | (op) | BPF_X, d, s, 0, 0)
+#define JMP_IMM(op, d, i) INSN(BPF_JMP | (op) | BPF_K, d, 0, 0, i)
+#define CALL(fn)	  INSN(BPF_JMP | BPF_CALL, 0, 0, 0, fn)
+#define EXIT()		  INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
 enum { R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10 };
 
-#define PROG_MAX 40
+/* Jump targets of the program. */
+enum {
+	L_PASS,	      /* return pass */
+	L_CLASSIFIED, /* r6 = 1 for a known flow, 0 otherwise */
+	L_PORTS,      /* tcp/udp, first fragment: read the ports */
+	L_NOPORTS,    /* ports word in r8 (0 without ports) */
+	L_SAMEWIN,    /* the window has not expired */
+	L_HAVELIM,    /* r1 = this packet's limit */
+	L_DROP,	      /* count and return drop */
+	L_DROPRET,
+	L_N
+};
 
-/*
- * The packet test: leave r0.. alone, jump to "pass" when the packet is not
- * IPv4.  Returns the instructions written; *pass_at gets the positions
- * whose offset must be patched to reach "pass".
- */
-static size_t
-emit_ipv4_test(enum pd_shedprog_hook h, struct bpf_insn *p, size_t *fix,
-	       size_t *nfix)
+#define PROG_MAX 128
+
+/* A tiny assembler: instructions, labels, jumps fixed up at the end. */
+struct bpf_asm {
+	struct bpf_insn p[PROG_MAX];
+	size_t k, nfix;
+	size_t fix_at[24];
+	int fix_to[24];
+	size_t label[L_N];
+};
+
+static void
+emit(struct bpf_asm *a, struct bpf_insn i)
 {
-	size_t k = 0;
+	if (a->k < PROG_MAX)
+		a->p[a->k] = i;
+	a->k++;
+}
+
+/* A conditional or plain jump (off filled in later) to label l. */
+static void
+emit_jmp(struct bpf_asm *a, struct bpf_insn i, int l)
+{
+	if (a->nfix < sizeof(a->fix_at) / sizeof(a->fix_at[0])) {
+		a->fix_at[a->nfix] = a->k;
+		a->fix_to[a->nfix++] = l;
+	}
+	emit(a, i);
+}
+
+static void
+emit_label(struct bpf_asm *a, int l)
+{
+	a->label[l] = a->k;
+}
+
+/* d = map fd (a 64-bit immediate: two instructions) */
+static void
+emit_ld_map(struct bpf_asm *a, int d, int fd)
+{
+	emit(a, INSN(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, fd));
+	emit(a, INSN(0, 0, 0, 0, 0));
+}
+
+/* r0 = element 0 of map fd, or jump to l when there is none */
+static void
+emit_lookup0(struct bpf_asm *a, int fd, int l)
+{
+	emit(a, ST_IMM(BPF_W, R10, -4, 0));
+	emit(a, MOV64_REG(R2, R10));
+	emit(a, ALU64_IMM(BPF_ADD, R2, -4));
+	emit_ld_map(a, R1, fd);
+	emit(a, CALL(BPF_FUNC_map_lookup_elem));
+	emit_jmp(a, JMP_IMM(BPF_JEQ, R0, 0), l);
+}
+
+/* r2 = packet start, r3 = its end */
+static void
+emit_pkt(struct bpf_asm *a, enum pd_shedprog_hook h)
+{
+	int16_t d =
+		h == PD_SHEDPROG_TC
+			? (int16_t) __builtin_offsetof(struct __sk_buff, data)
+			: (int16_t) __builtin_offsetof(struct xdp_md, data);
+	int16_t e =
+		h == PD_SHEDPROG_TC
+			? (int16_t) __builtin_offsetof(struct __sk_buff,
+						       data_end)
+			: (int16_t) __builtin_offsetof(struct xdp_md, data_end);
+
+	emit(a, LDX(BPF_W, R2, R6, d));
+	emit(a, LDX(BPF_W, R3, R6, e));
+}
+
+/* Not IPv4: pass (only IPv4 is queued; ARP must never be shed). */
+static void
+emit_ipv4_test(struct bpf_asm *a, enum pd_shedprog_hook h)
+{
 	int ip = htons(ETH_P_IP);
 
 	if (h == PD_SHEDPROG_TC) {
-		/* skb->protocol: the ethertype, network order */
-		p[k++] = LDX(BPF_W, R2, R1,
-			     (int16_t) __builtin_offsetof(struct __sk_buff,
-							  protocol));
-		fix[(*nfix)++] = k;
-		p[k++] = JMP_IMM(BPF_JNE, R2, ip, 0);
-		return k;
+		emit(a, LDX(BPF_W, R2, R6,
+			    (int16_t) __builtin_offsetof(struct __sk_buff,
+							 protocol)));
+		emit_jmp(a, JMP_IMM(BPF_JNE, R2, ip), L_PASS);
+		return;
 	}
-	/* XDP: 14 bytes of Ethernet header in [data, data_end) */
-	p[k++] = LDX(BPF_W, R2, R1, 0); /* data */
-	p[k++] = LDX(BPF_W, R3, R1, 4); /* data_end */
-	p[k++] = MOV64_REG(R4, R2);
-	p[k++] = ADD64_IMM(R4, ETH_HLEN);
-	fix[(*nfix)++] = k;
-	p[k++] = JMP_REG(BPF_JGT, R4, R3, 0);
-	p[k++] = LDX(BPF_H, R4, R2, 12);
-	fix[(*nfix)++] = k;
-	p[k++] = JMP_IMM(BPF_JNE, R4, ip, 0);
-	return k;
+	emit_pkt(a, h);
+	emit(a, MOV64_REG(R4, R2));
+	emit(a, ALU64_IMM(BPF_ADD, R4, ETH_HLEN));
+	emit_jmp(a, JMP_REG(BPF_JGT, R4, R3), L_PASS);
+	emit(a, LDX(BPF_H, R4, R2, 12));
+	emit_jmp(a, JMP_IMM(BPF_JNE, R4, ip), L_PASS);
 }
 
-/* The program for hook h with map fd; its length. */
-static size_t
-shedprog_build(enum pd_shedprog_hook h, int map_fd, struct bpf_insn *p)
+/* r9 ^= r0; r9 *= M; r9 ^= r9 >> sh (the flow hash's round) */
+static void
+emit_mix(struct bpf_asm *a, int sh)
 {
-	int pass = h == PD_SHEDPROG_TC ? TC_ACT_OK : XDP_PASS;
-	int drop = h == PD_SHEDPROG_TC ? TC_ACT_SHOT : XDP_DROP;
-	size_t fix[8], nfix = 0, k, same;
+	emit(a, ALU64_REG(BPF_XOR, R9, R0));
+	emit(a, ALU64_IMM(BPF_MUL, R9, PD_SHEDPROG_MUL));
+	emit(a, MOV64_REG(R0, R9));
+	emit(a, ALU64_IMM(BPF_RSH, R0, sh));
+	emit(a, ALU64_REG(BPF_XOR, R9, R0));
+}
 
-	k = emit_ipv4_test(h, p, fix, &nfix);
-	p[k++] = ST_IMM(BPF_W, R10, -4, 0); /* key 0 */
-	p[k++] = MOV64_REG(R2, R10);
-	p[k++] = ADD64_IMM(R2, -4);
-	p[k++] = LD_MAP_FD(R1, map_fd);
-	p[k++] = LD_IMM64_HI();
-	p[k++] = CALL(BPF_FUNC_map_lookup_elem);
-	fix[nfix++] = k;
-	p[k++] = JMP_IMM(BPF_JEQ, R0, 0, 0);
-	p[k++] = MOV64_REG(R7, R0);
-	p[k++] = CALL(BPF_FUNC_ktime_get_ns);
-	p[k++] = MOV64_REG(R8, R0);
-	p[k++] = LDX(BPF_DW, R1, R7, ST_OFF(start));
-	p[k++] = MOV64_REG(R2, R8);
-	p[k++] = SUB64_REG(R2, R1);
-	p[k++] = LDX(BPF_DW, R3, R7, ST_OFF(window));
-	same = k;
-	p[k++] = JMP_REG(BPF_JLT, R2, R3, 0);
-	p[k++] = STX(BPF_DW, R7, R8, ST_OFF(start));
-	p[k++] = ST_IMM(BPF_DW, R7, ST_OFF(count), 0);
-	p[same].off = (int16_t)(k - same - 1);
-	p[k++] = MOV64_IMM(R1, 1);
-	p[k++] = ATOMIC_ADD(R7, R1, ST_OFF(count), true);
-	p[k++] = LDX(BPF_DW, R2, R7, ST_OFF(limit));
-	fix[nfix++] = k;
-	p[k++] = JMP_REG(BPF_JLT, R1, R2, 0);
-	p[k++] = MOV64_IMM(R1, 1);
-	p[k++] = ATOMIC_ADD(R7, R1, ST_OFF(dropped), false);
-	p[k++] = MOV64_IMM(R0, drop);
-	p[k++] = EXIT();
-	for (size_t i = 0; i < nfix; i++) /* pass: */
-		p[fix[i]].off = (int16_t)(k - fix[i] - 1);
-	p[k++] = MOV64_IMM(R0, pass);
-	p[k++] = EXIT();
-	return k;
+/*
+ * r9 = the flow hash of the IPv4 packet at r2 (end r3), as
+ * pd_shedprog_flow_key() computes it; jump to L_CLASSIFIED (unknown)
+ * when the header is short.  Offsets from the Ethernet header.
+ */
+static void
+emit_flow_hash(struct bpf_asm *a)
+{
+	emit(a, MOV64_REG(R4, R2));
+	emit(a, ALU64_IMM(BPF_ADD, R4, ETH_HLEN + 20));
+	emit_jmp(a, JMP_REG(BPF_JGT, R4, R3), L_CLASSIFIED);
+	emit(a, LDX(BPF_B, R4, R2, ETH_HLEN)); /* version, IHL */
+	emit(a, ALU64_IMM(BPF_AND, R4, 15));
+	emit_jmp(a, JMP_IMM(BPF_JLT, R4, 5), L_CLASSIFIED);
+	emit(a, ALU64_IMM(BPF_LSH, R4, 2));
+	emit(a, MOV64_IMM(R8, 0));
+	emit(a, LDX(BPF_H, R5, R2, ETH_HLEN + 6)); /* fragment offset */
+	emit(a, ALU64_IMM(BPF_AND, R5, htons(0x1fff)));
+	emit_jmp(a, JMP_IMM(BPF_JNE, R5, 0), L_NOPORTS);
+	emit(a, LDX(BPF_B, R0, R2, ETH_HLEN + 9));
+	emit_jmp(a, JMP_IMM(BPF_JEQ, R0, IPPROTO_TCP), L_PORTS);
+	emit_jmp(a, JMP_IMM(BPF_JNE, R0, IPPROTO_UDP), L_NOPORTS);
+	emit_label(a, L_PORTS);
+	emit(a, MOV64_REG(R5, R2));
+	emit(a, ALU64_IMM(BPF_ADD, R5, ETH_HLEN));
+	emit(a, ALU64_REG(BPF_ADD, R5, R4));
+	emit(a, MOV64_REG(R1, R5));
+	emit(a, ALU64_IMM(BPF_ADD, R1, 4));
+	emit_jmp(a, JMP_REG(BPF_JGT, R1, R3), L_NOPORTS);
+	emit(a, LDX(BPF_W, R8, R5, 0));
+	emit_label(a, L_NOPORTS);
+	emit(a, LDX(BPF_B, R0, R2, ETH_HLEN + 9));
+	emit(a, ALU64_IMM(BPF_LSH, R0, 32));
+	emit(a, ALU64_REG(BPF_OR, R8, R0));
+	emit(a, LDX(BPF_DW, R9, R7, ST_OFF(seed)));
+	emit(a, LDX(BPF_W, R0, R2, ETH_HLEN + 12)); /* source */
+	emit_mix(a, 29);
+	emit(a, LDX(BPF_W, R0, R2, ETH_HLEN + 16)); /* destination */
+	emit_mix(a, 29);
+	emit(a, MOV64_REG(R0, R8)); /* ports, protocol */
+	emit_mix(a, 32);
+}
+
+/* r6 = 1 when the flow's bit is set in either generation of the map */
+static void
+emit_known(struct bpf_asm *a, int flows_fd)
+{
+	emit_lookup0(a, flows_fd, L_CLASSIFIED);
+	emit(a, MOV64_REG(R1, R9));
+	emit(a, ALU64_IMM(BPF_RSH, R1, 6));
+	emit(a, ALU64_IMM(BPF_AND, R1, PD_SHEDPROG_WORDS - 1));
+	emit(a, ALU64_IMM(BPF_LSH, R1, 3));
+	emit(a, ALU64_REG(BPF_ADD, R0, R1));
+	emit(a, LDX(BPF_DW, R2, R0, 0));
+	emit(a, ALU64_IMM(BPF_ADD, R0, PD_SHEDPROG_WORDS * 8));
+	emit(a, LDX(BPF_DW, R3, R0, 0));
+	emit(a, ALU64_REG(BPF_OR, R2, R3));
+	emit(a, MOV64_REG(R1, R9));
+	emit(a, ALU64_IMM(BPF_AND, R1, 63));
+	emit(a, ALU64_REG(BPF_RSH, R2, R1));
+	emit(a, ALU64_IMM(BPF_AND, R2, 1));
+	emit(a, MOV64_REG(R6, R2));
+}
+
+/* The window, the limit of the packet's class, count or drop. */
+static void
+emit_limit(struct bpf_asm *a, int pass, int drop)
+{
+	emit(a, CALL(BPF_FUNC_ktime_get_ns));
+	emit(a, MOV64_REG(R8, R0));
+	emit(a, LDX(BPF_DW, R1, R7, ST_OFF(start)));
+	emit(a, MOV64_REG(R2, R8));
+	emit(a, ALU64_REG(BPF_SUB, R2, R1));
+	emit(a, LDX(BPF_DW, R3, R7, ST_OFF(window)));
+	emit_jmp(a, JMP_REG(BPF_JLT, R2, R3), L_SAMEWIN);
+	emit(a, STX(BPF_DW, R7, R8, ST_OFF(start)));
+	emit(a, ST_IMM(BPF_DW, R7, ST_OFF(count), 0));
+	emit_label(a, L_SAMEWIN);
+	emit(a, LDX(BPF_DW, R1, R7, ST_OFF(limit)));
+	emit_jmp(a, JMP_IMM(BPF_JNE, R6, 0), L_HAVELIM);
+	emit(a, LDX(BPF_DW, R1, R7, ST_OFF(limit_new)));
+	emit_label(a, L_HAVELIM);
+	emit(a, LDX(BPF_DW, R2, R7, ST_OFF(count)));
+	emit_jmp(a, JMP_REG(BPF_JGE, R2, R1), L_DROP);
+	emit(a, MOV64_IMM(R1, 1));
+	emit(a, ATOMIC_ADD(R7, R1, ST_OFF(count)));
+	emit_label(a, L_PASS);
+	emit(a, MOV64_IMM(R0, pass));
+	emit(a, EXIT());
+	emit_label(a, L_DROP);
+	emit(a, MOV64_IMM(R1, 1));
+	emit(a, ATOMIC_ADD(R7, R1, ST_OFF(dropped)));
+	emit_jmp(a, JMP_IMM(BPF_JEQ, R6, 0), L_DROPRET);
+	emit(a, ATOMIC_ADD(R7, R1, ST_OFF(dropped_known)));
+	emit_label(a, L_DROPRET);
+	emit(a, MOV64_IMM(R0, drop));
+	emit(a, EXIT());
+}
+
+/*
+ * The program for hook h: -EOVERFLOW if it did not fit (a bug), else its
+ * length.  r6 = ctx until the packet is parsed, then the known flag;
+ * r7 = the state; r8, r9 = ports word, flow hash.
+ */
+static long
+shedprog_build(struct bpf_asm *a, enum pd_shedprog_hook h, int state_fd,
+	       int flows_fd)
+{
+	memset(a, 0, sizeof(*a));
+	emit(a, MOV64_REG(R6, R1));
+	emit_ipv4_test(a, h);
+	emit_lookup0(a, state_fd, L_PASS);
+	emit(a, MOV64_REG(R7, R0));
+	emit_pkt(a, h);
+	emit(a, MOV64_IMM(R6, 0)); /* unknown until shown otherwise */
+	emit_flow_hash(a);
+	emit_known(a, flows_fd);
+	emit_label(a, L_CLASSIFIED);
+	emit_limit(a, h == PD_SHEDPROG_TC ? TC_ACT_OK : XDP_PASS,
+		   h == PD_SHEDPROG_TC ? TC_ACT_SHOT : XDP_DROP);
+	if (a->k > PROG_MAX ||
+	    a->nfix == sizeof(a->fix_at) / sizeof(a->fix_at[0]))
+		return -EOVERFLOW;
+	for (size_t i = 0; i < a->nfix; i++)
+		a->p[a->fix_at[i]].off =
+			(int16_t)(a->label[a->fix_to[i]] - a->fix_at[i] - 1);
+	return (long)a->k;
+}
+
+/* ---- the flow hash, as the program computes it ---------------------------- */
+
+static uint64_t
+flow_mix(uint64_t h, uint64_t v, int sh)
+{
+	h ^= v;
+	h *= (uint64_t)(int64_t)PD_SHEDPROG_MUL; /* BPF sign-extends imm */
+	return h ^ (h >> sh);
+}
+
+uint64_t
+pd_shedprog_flow_key(const struct pd_shedprog *p, const uint8_t *ip, size_t len)
+{
+	uint32_t src, dst, ports = 0;
+	uint16_t frag;
+	size_t ihl;
+	uint64_t h;
+
+	if (len < 20 || (ip[0] & 15) < 5)
+		return 0;
+	ihl = (size_t)(ip[0] & 15) * 4;
+	memcpy(&frag, ip + 6, 2); /* host-order loads, as BPF's */
+	if ((frag & htons(0x1fff)) == 0 &&
+	    (ip[9] == IPPROTO_TCP || ip[9] == IPPROTO_UDP) && ihl + 4 <= len)
+		memcpy(&ports, ip + ihl, 4);
+	memcpy(&src, ip + 12, 4);
+	memcpy(&dst, ip + 16, 4);
+	h = flow_mix(p->st->seed, src, 29);
+	h = flow_mix(h, dst, 29);
+	h = flow_mix(h, (uint64_t)ip[9] << 32 | ports, 32);
+	return h | PD_SHEDPROG_KEY_VALID;
+}
+
+void
+pd_shedprog_flow_mark(struct pd_shedprog *p, uint64_t key)
+{
+	unsigned gen = __atomic_load_n(&p->gen, __ATOMIC_RELAXED);
+	uint64_t *w;
+
+	if (key == 0)
+		return;
+	w = &p->flows[(size_t)gen * PD_SHEDPROG_WORDS +
+		      ((key >> 6) & (PD_SHEDPROG_WORDS - 1))];
+	if ((__atomic_load_n(w, __ATOMIC_RELAXED) >> (key & 63) & 1) == 0)
+		__atomic_fetch_or(w, 1ull << (key & 63), __ATOMIC_RELAXED);
+}
+
+void
+pd_shedprog_flow_age(struct pd_shedprog *p)
+{
+	unsigned old = __atomic_load_n(&p->gen, __ATOMIC_RELAXED) ^ 1;
+
+	memset(&p->flows[(size_t)old * PD_SHEDPROG_WORDS], 0,
+	       PD_SHEDPROG_WORDS * sizeof(uint64_t));
+	__atomic_store_n(&p->gen, old, __ATOMIC_RELAXED);
 }
 
 /* ---- the bpf() system call --------------------------------------------- */
@@ -186,31 +425,60 @@ sys_bpf(int cmd, union bpf_attr *attr)
 	return rc < 0 ? -errno : (int)rc;
 }
 
+/* A one-element array map with a value of vsize bytes, mmap()ed; its
+ * fd, or -errno. */
 static int
-shedprog_map(struct pd_shedprog *p)
+shedprog_map_new(const char *name, size_t vsize, void **mem, size_t *len)
 {
-	union bpf_attr a;
 	long page = sysconf(_SC_PAGESIZE);
+	union bpf_attr a;
 	void *m;
+	int fd;
 
 	memset(&a, 0, sizeof(a));
 	a.map_type = BPF_MAP_TYPE_ARRAY;
 	a.key_size = sizeof(uint32_t);
-	a.value_size = sizeof(struct pd_shed_state);
+	a.value_size = (uint32_t)vsize;
 	a.max_entries = 1;
 	a.map_flags = BPF_F_MMAPABLE;
-	strlcpy(a.map_name, "pinhole_shed", sizeof(a.map_name));
-	p->map_fd = sys_bpf(BPF_MAP_CREATE, &a);
+	strlcpy(a.map_name, name, sizeof(a.map_name));
+	fd = sys_bpf(BPF_MAP_CREATE, &a);
+	if (fd < 0)
+		return fd;
+	if (page <= 0)
+		page = 4096;
+	*len = (vsize + (size_t)page - 1) / (size_t)page * (size_t)page;
+	m = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED) {
+		close(fd);
+		return -errno;
+	}
+	*mem = m;
+	return fd;
+}
+
+static int
+shedprog_maps(struct pd_shedprog *p)
+{
+	size_t flen;
+	void *m;
+
+	p->map_fd = shedprog_map_new("pinhole_shed", sizeof(*p->st), &m,
+				     &p->map_len);
 	if (p->map_fd < 0)
 		return p->map_fd;
-	p->map_len = (size_t)(page > 0 ? page : 4096);
-	m = mmap(NULL, p->map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 p->map_fd, 0);
-	if (m == MAP_FAILED)
-		return -errno;
 	p->st = m;
+	p->flows_fd = shedprog_map_new("pinhole_flows",
+				       2 * PD_SHEDPROG_WORDS * sizeof(uint64_t),
+				       &m, &flen);
+	if (p->flows_fd < 0)
+		return p->flows_fd;
+	p->flows = m;
+	if (getrandom((void *)&p->st->seed, sizeof(p->st->seed), 0) !=
+	    (ssize_t)sizeof(p->st->seed))
+		return -EIO;
 	p->st->window = PD_SHEDPROG_WINDOW_NS;
-	p->st->limit = PD_UNLIMITED;
+	p->st->limit = p->st->limit_new = PD_UNLIMITED;
 	return 0;
 }
 
@@ -232,13 +500,15 @@ verifier_tail(const char *log, char *err, size_t errlen)
 static int
 shedprog_load(struct pd_shedprog *p, char *err, size_t errlen)
 {
-	struct bpf_insn insns[PROG_MAX];
-	static char vlog[8192];
+	static struct bpf_asm prog;
+	static char vlog[16384];
 	union bpf_attr a;
-	size_t n = shedprog_build(p->hook, p->map_fd, insns);
+	long n = shedprog_build(&prog, p->hook, p->map_fd, p->flows_fd);
 
+	if (n < 0)
+		return (int)n;
 	memset(&a, 0, sizeof(a));
-	a.insns = (uint64_t)(uintptr_t)insns;
+	a.insns = (uint64_t)(uintptr_t)prog.p;
 	a.insn_cnt = (uint32_t)n;
 	a.license = (uint64_t)(uintptr_t) "Dual BSD/GPL";
 	strlcpy(a.prog_name, "pinhole_shed", sizeof(a.prog_name));
@@ -293,8 +563,8 @@ pd_shedprog_new(enum pd_shedprog_hook h, char *err, size_t errlen)
 	if (p == NULL)
 		return NULL;
 	p->hook = h;
-	p->map_fd = p->prog_fd = -1;
-	rc = shedprog_map(p);
+	p->map_fd = p->flows_fd = p->prog_fd = -1;
+	rc = shedprog_maps(p);
 	if (rc == 0)
 		rc = shedprog_load(p, err, errlen);
 	if (rc < 0) {
@@ -395,14 +665,18 @@ pd_shedprog_set_rate(struct pd_shedprog *p, uint32_t pps)
 
 	p->st->rate = pps;
 	if (pps == 0) {
-		p->st->limit = PD_UNLIMITED;
-	} else if (per == 0) { /* under 100 pps: one packet a window */
+		p->st->limit = p->st->limit_new = PD_UNLIMITED;
+		return;
+	}
+	if (per == 0) { /* under 100 pps: one packet a window */
 		p->st->window = 1000000000ull / pps;
-		p->st->limit = 1;
+		per = 1;
 	} else {
 		p->st->window = PD_SHEDPROG_WINDOW_NS;
-		p->st->limit = per;
 	}
+	p->st->limit = per;
+	per = per * PD_SHEDPROG_NEW_PCT / 100;
+	p->st->limit_new = per > 0 ? per : 1;
 }
 
 uint32_t
@@ -415,6 +689,12 @@ uint64_t
 pd_shedprog_dropped(const struct pd_shedprog *p)
 {
 	return __atomic_load_n(&p->st->dropped, __ATOMIC_RELAXED);
+}
+
+uint64_t
+pd_shedprog_dropped_known(const struct pd_shedprog *p)
+{
+	return __atomic_load_n(&p->st->dropped_known, __ATOMIC_RELAXED);
 }
 
 enum pd_shedprog_hook
@@ -432,6 +712,10 @@ pd_shedprog_free(struct pd_shedprog *p)
 		close(p->link_fd[i]);
 	if (p->st != NULL)
 		munmap((void *)p->st, p->map_len);
+	if (p->flows != NULL)
+		munmap(p->flows, 2 * PD_SHEDPROG_WORDS * sizeof(uint64_t));
+	if (p->flows_fd >= 0)
+		close(p->flows_fd);
 	if (p->prog_fd >= 0)
 		close(p->prog_fd);
 	if (p->map_fd >= 0)

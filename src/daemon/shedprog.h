@@ -20,11 +20,14 @@
  *
  * The program counts IPv4 packets (the ones pinholed's table queues) in
  * windows of PD_SHEDPROG_WINDOW_NS and drops those past RATE x window in
- * a window: one bucket shared by every interface and CPU (the window is
- * restarted by whichever CPU sees it expired; a race there lets a few
- * packets more through, never fewer).  Everything else (ARP, IPv6) passes.
- * Its state is one BPF array map element that the daemon mmap()s: a new
- * rate is one store, the drop count one load, no system call.
+ * a window: one bucket shared by every interface and CPU.  Packets of
+ * flows the daemon has accepted before (marked in a bitmap by
+ * pd_shedprog_flow_mark()) may fill the whole window; others only
+ * PD_SHEDPROG_NEW_PCT per cent of it, so that a flood of new flows leaves
+ * room for the connections in progress (shedprog.c says how).  Everything
+ * else (ARP, IPv6) passes.  Its state and the bitmap are BPF array maps
+ * that the daemon mmap()s: a new rate is a store, a mark an atomic OR, the
+ * drop count a load; no system call.
  *
  * Attachment is a BPF link (BPF_LINK_CREATE): the kernel detaches the
  * program when the daemon exits or crashes, and an interface that
@@ -46,6 +49,11 @@
 
 #define PD_SHEDPROG_WINDOW_NS 10000000ull /* 10 ms: the nft rule's burst */
 #define PD_SHEDPROG_MAX_IF    16
+#define PD_SHEDPROG_NEW_PCT   50	 /* of a window, for unknown flows */
+#define PD_SHEDPROG_WORDS     (1u << 16) /* 64-bit words per generation */
+#define PD_SHEDPROG_AGE_SEC   30	 /* a generation's life */
+#define PD_SHEDPROG_MUL	      ((int32_t)0x9e3779b1) /* the hash's multiplier */
+#define PD_SHEDPROG_KEY_VALID (1ull << 63)	    /* in a flow key */
 
 /* Where the program runs. */
 enum pd_shedprog_hook {
@@ -88,6 +96,27 @@ uint32_t pd_shedprog_rate(const struct pd_shedprog *p);
 
 /** Packets the program has dropped since it was loaded. */
 uint64_t pd_shedprog_dropped(const struct pd_shedprog *p);
+
+/** Of those, the packets of known flows. */
+uint64_t pd_shedprog_dropped_known(const struct pd_shedprog *p);
+
+/**
+ * The flow key of an IPv4 packet (network header at ip, len bytes), as
+ * the program computes it at the interface: keyed hash of addresses,
+ * protocol and, for TCP/UDP first fragments, ports.  0 when the header is
+ * too short (such packets are never known).  Call it before the packet
+ * is rewritten.
+ */
+uint64_t pd_shedprog_flow_key(const struct pd_shedprog *p, const uint8_t *ip,
+			      size_t len);
+
+/** Mark the flow known (an accepted packet).  Thread-safe; key 0 is
+ * ignored. */
+void pd_shedprog_flow_mark(struct pd_shedprog *p, uint64_t key);
+
+/** Start a new generation of marks (every PD_SHEDPROG_AGE_SEC): flows
+ * not marked during the last two are unknown again. */
+void pd_shedprog_flow_age(struct pd_shedprog *p);
 
 /** The hook it was loaded for. */
 enum pd_shedprog_hook pd_shedprog_hook(const struct pd_shedprog *p);

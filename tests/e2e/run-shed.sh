@@ -22,6 +22,11 @@
 #              (the next flood is shed by it, counted apart), detached 2 s
 #              after; an ifindex change while attached re-attaches it;
 #              --shed-hook nft loads none; --shed-hook bogus: exit 2
+#   favour    --shed 1000 --shed-hook xdp: under a flood of new flows (no
+#              tuple twice: 32 source ports x 40,001 destination ports), a
+#              flow the daemon accepted before keeps passing (>= 95 of 100
+#              datagrams) while the flood is shed, and under 1% of the
+#              drops are of known flows (the bitmap's collisions)
 #   stop       SIGTERM removes the table, shedding chain included
 #   off        --shed off: no shedding chain; --shed bogus: exit 2
 # Needs root; prints SKIP and exits 0 otherwise.  Bounded (watchdog), and
@@ -97,9 +102,12 @@ ph_in srv nft -f - <<'EOF'
 table inet phshed {
 	counter rx {
 	}
+	counter flood {
+	}
 	chain in {
 		type filter hook input priority 0;
 		udp dport 9999 counter name "rx" drop
+		udp dport 20000-60000 counter name "flood" drop
 	}
 }
 EOF
@@ -260,6 +268,50 @@ while time.time() < end:
 		"$(ph_in gw ip -d link show | grep prog/xdp)"
 else
 	bad "pinholed --shed-hook xdp did not start"
+fi
+
+# ---- favour -------------------------------------------------------------------
+
+STEP=favour
+if phd_start "$CONF" --shed 1000 --shed-hook xdp; then
+	send_probe() { # send_probe N PPS: N datagrams from port 7000
+		ph_in cli1 timeout 30 python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("", 7000))
+for i in range(int(sys.argv[2])):
+    s.sendto(b"p" * 32, (sys.argv[1], 9999))
+    time.sleep(1.0 / int(sys.argv[3]))
+' "$PH_SRV" "$1" "$2"
+	}
+	send_probe 5 50 # accepted: the flow is known from now on
+	ph_in cli1 timeout 30 python3 -c '
+import socket, sys, time
+socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for i in range(32)]
+end = time.time() + 6
+for s in socks:
+    for p in range(20000, 60001):
+        s.sendto(b"f" * 32, (sys.argv[1], p))
+    if time.time() > end:
+        break
+' "$PH_SRV" &
+	fpid=$!
+	check "the flood makes the program take the limit" \
+		wait_title "(fixed, at xdp)" 30
+	before=$(srv_count)
+	send_probe 100 50
+	got=$(($(srv_count) - ${before:-0}))
+	wait "$fpid"
+	ps=$(ctl_prog_shed)
+	pk=$(ctl_val 'of known flows')
+	check "the known flow kept passing: $got of 100" test "$got" -ge 95
+	check "the flood was shed by the program (${ps:-0})" \
+		test "${ps:-0}" -ge 1000
+	check "under 1% of the drops were known flows (${pk:-x} of ${ps:-0})" \
+		test "$((${pk:-999999} * 100))" -lt "${ps:-0}"
+	phd_stop TERM
+else
+	bad "pinholed --shed 1000 --shed-hook xdp did not start"
 fi
 
 STEP=hook-nft
