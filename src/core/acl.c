@@ -208,9 +208,15 @@ struct acl_list {
 	uint32_t n_slots;
 	struct acl_node *nodes; /* root first */
 	uint32_t n_nodes;
-	uint32_t keys;	  /* distinct keys over all tables */
-	uint32_t max_run; /* largest inline bucket or leaf */
-	uint32_t copies;  /* rules replicated into complete cuts' buckets */
+	uint32_t keys;	     /* distinct keys over all tables */
+	uint32_t max_run;    /* largest inline bucket or leaf */
+	uint32_t copies;     /* rules replicated into complete cuts' buckets */
+	uint64_t *filt;	     /* deny filter: host lines, then /24 lines; NULL
+			   * if the list has none (filt_build()) */
+	uint32_t filt_hosts; /* host lines (a power of two) */
+	uint32_t filt_nets;  /* /24 lines (a power of two), 0 if none */
+	uint8_t filt_hshift; /* hash shifts of the two kinds of line */
+	uint8_t filt_nshift;
 };
 
 struct ph_acl_index {
@@ -619,6 +625,82 @@ complete_search(const struct ph_acl_index *ix, const struct acl_list *l,
 }
 
 /*
+ * The deny filter.  A line is 512 bits: one per (destination, protocol)
+ * cell, host lines keyed by the destination, /24 lines by its /24.  Every
+ * rule that can match a tcp/udp packet sets, in the line of each cell it
+ * covers, one bit per block of FILT_PORT_BITS ports its destination port
+ * condition covers, or if that condition is wide (none, neq, lt, gt, a
+ * range over more than FILT_BLOCKS_MAX blocks) the bit of its source /24,
+ * or if its source is shorter than /24 bit 0.  A tcp/udp packet that finds
+ * none of its three bits (0, its port block's, its source /24's) set in
+ * either of its lines matches no rule.  Other packets skip the filter.
+ */
+#define FILT_PORT_BITS	6
+#define FILT_BLOCKS_MAX 4
+#define FILT_LINE_WORDS 8
+#define FILT_TAG_PORT	(1ULL << 56)
+#define FILT_TAG_SRC	(2ULL << 56)
+#define FILT_TAG_NET	(3ULL << 56)
+
+/* Bit of key word x (tagged) in a line: 9 bits. */
+static inline uint32_t
+filt_bit(const struct ph_acl_index *ix, uint64_t x)
+{
+	return (uint32_t)(((x ^ ix->k0) * ix->k1) >> 55);
+}
+
+/* Hash of cell (word, proto): its line among 2^(64 - shift) is the top
+ * bits, its own "any" bit the 9 bits below them (filt_any()). */
+static inline uint64_t
+filt_cell(const struct ph_acl_index *ix, uint64_t cell)
+{
+	return (cell ^ ix->k0) * ix->k1;
+}
+
+static inline uint32_t
+filt_any(uint64_t h, unsigned shift)
+{
+	return (uint32_t)(h >> (shift - 9)) & 511;
+}
+
+/* Is any of bits a, bp, bs set in the line of cell hash h? */
+static inline uint64_t
+filt_test(const uint64_t *filt, uint64_t h, unsigned shift, uint32_t bp,
+	  uint32_t bs)
+{
+	const uint64_t *line = filt + FILT_LINE_WORDS * (size_t)(h >> shift);
+	uint32_t a = filt_any(h, shift);
+
+	return (line[a >> 6] >> (a & 63) | line[bp >> 6] >> (bp & 63) |
+		line[bs >> 6] >> (bs & 63)) &
+	       1;
+}
+
+/* false if no rule of l can match k (tcp/udp with ports only).  Out of
+ * line: it runs only when the root misses (complete_chain()). */
+static __attribute__((noinline)) bool
+filt_maybe(const struct ph_acl_index *ix, const struct acl_list *l,
+	   const struct ph_acl_key *k)
+{
+	uint64_t cell = (uint64_t)k->dst << 8 | k->proto, hit;
+	uint32_t bp, bs;
+
+	if (k->no_ports || (k->proto != 6 && k->proto != 17))
+		return true;
+	bp = filt_bit(ix,
+		      FILT_TAG_PORT | ((uint32_t)k->proto << 16 | k->dport) >>
+					      FILT_PORT_BITS);
+	bs = filt_bit(ix, FILT_TAG_SRC | k->src >> 8);
+	hit = filt_test(l->filt, filt_cell(ix, cell), l->filt_hshift, bp, bs);
+	if (l->filt_nets != 0)
+		hit |= filt_test(
+			l->filt + FILT_LINE_WORDS * (size_t)l->filt_hosts,
+			filt_cell(ix, FILT_TAG_NET | (cell & ~0xff00ULL)),
+			l->filt_nshift, bp, bs);
+	return hit != 0;
+}
+
+/*
  * node_search() from a complete cut on: the same walk down the chain,
  * both kinds of cut inlined.  Kept out of node_search(), so that its loop
  * of plain cuts stays as small as before (with complete cuts inlined
@@ -642,6 +724,9 @@ complete_chain(const struct ph_acl_index *ix, const struct acl_list *l,
 			best = (int32_t)(r & 0x7fffffff);
 			if (r & HIT)
 				return best;
+			if (nd == l->nodes && l->filt != NULL &&
+			    !filt_maybe(ix, l, p->k))
+				return best; /* no rule matches */
 		} else {
 			best = table_search(ix, l, nd, p, best);
 		}
@@ -1908,6 +1993,155 @@ dedup(const struct ph_acl_index *ix, union acl_slot *in, uint32_t *m)
 	return 0;
 }
 
+/* Does rule c match tcp/udp packets?  Its destination prefix length. */
+static bool
+filt_covers(const struct acl_cand *c)
+{
+	return (c->flags & CAND_ANYPROTO) || c->proto == 6 || c->proto == 17;
+}
+
+/* Distinct destinations (masked by m) among the rules that cover tcp/udp
+ * with a prefix of at least lo and below hi bits; tmp holds 2 n words. */
+static uint32_t
+filt_count(const union acl_slot *in, uint32_t n, unsigned lo, unsigned hi,
+	   uint64_t *tmp)
+{
+	uint32_t k = 0, d = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		unsigned pl = prefix_len(in[i].c.dmask);
+
+		if (filt_covers(&in[i].c) && pl >= lo && pl < hi)
+			tmp[k++] = (uint64_t)(in[i].c.dst & len_mask(lo)) << 32;
+	}
+	sort_hi32(tmp, tmp + n, k);
+	for (uint32_t i = 0; i < k; i++)
+		d += i == 0 || tmp[i] != tmp[i - 1];
+	return d;
+}
+
+/* Lines for d cells of two protocols at most half full: 2^bits, at
+ * least two. */
+static unsigned
+filt_bits(uint32_t d)
+{
+	unsigned bits = 1; /* a shift of 64 would be undefined */
+
+	while ((1ULL << bits) < 4 * (uint64_t)d)
+		bits++;
+	return bits;
+}
+
+static void
+filt_set(uint64_t *line, uint32_t bit)
+{
+	line[bit >> 6] |= 1ULL << (bit & 63);
+}
+
+/* Set rule c's bits for protocol pr (see filt_maybe()). */
+static void
+filt_add(const struct ph_acl_index *ix, struct acl_list *l,
+	 const struct acl_cand *c, uint8_t pr)
+{
+	uint64_t cell = (uint64_t)c->dst << 8 | pr, h, *line;
+	unsigned b = FILT_PORT_BITS, shift = l->filt_hshift;
+
+	line = l->filt;
+	if (c->dmask != UINT32_MAX) {
+		line += FILT_LINE_WORDS * (size_t)l->filt_hosts;
+		cell = FILT_TAG_NET | (cell & ~0xff00ULL);
+		shift = l->filt_nshift;
+	}
+	h = filt_cell(ix, cell);
+	line += FILT_LINE_WORDS * (size_t)(h >> shift);
+	if ((c->flags & (CAND_PORTS | CAND_DNEG)) == CAND_PORTS &&
+	    (c->dhi >> b) - (c->dlo >> b) < FILT_BLOCKS_MAX) {
+		for (uint32_t x = c->dlo >> b; x <= (uint32_t)c->dhi >> b; x++)
+			filt_set(line,
+				 filt_bit(ix, FILT_TAG_PORT |
+						      (uint32_t)pr << (16 - b) |
+						      x));
+	} else if (prefix_len(c->smask) >= 24) {
+		filt_set(line, filt_bit(ix, FILT_TAG_SRC | c->src >> 8));
+	} else {
+		filt_set(line, filt_any(h, shift));
+	}
+}
+
+/* Share of bits set in the lines that have any: a filter that passes
+ * most packets is not worth its probe. */
+static bool
+filt_sparse(const struct acl_list *l)
+{
+	uint64_t set = 0, used = 0;
+	uint32_t lines = l->filt_hosts + l->filt_nets;
+
+	for (uint32_t i = 0; i < lines; i++) {
+		unsigned pc = 0;
+
+		for (unsigned j = 0; j < FILT_LINE_WORDS; j++)
+			pc += (unsigned)__builtin_popcountll(
+				l->filt[FILT_LINE_WORDS * (size_t)i + j]);
+		set += pc;
+		used += pc != 0;
+	}
+	return set * 8 <= used * FILT_LINE_WORDS * 64;
+}
+
+/*
+ * Build l's deny filter over its n kept rules `in`, if its root is a
+ * complete cut with a wildcard child (where a miss would search on),
+ * every rule that can match a tcp/udp packet has a destination of /24 or
+ * longer, and the filter comes out sparse; otherwise leave l->filt NULL.
+ */
+static int
+filt_build(const struct ph_acl_index *ix, struct acl_list *l,
+	   const union acl_slot *in, uint32_t n)
+{
+	uint64_t *tmp;
+	uint32_t dh, dn;
+	unsigned hb, nb;
+
+	if (!l->nodes[0].complete || l->nodes[0].wild == 0)
+		return 0; /* consulted only when a complete root misses */
+	for (uint32_t i = 0; i < n; i++) {
+		if (filt_covers(&in[i].c) && prefix_len(in[i].c.dmask) < 24)
+			return 0;
+	}
+	tmp = malloc(2 * (size_t)n * sizeof(*tmp));
+	if (tmp == NULL)
+		return -ENOMEM;
+	dh = filt_count(in, n, 32, 33, tmp);
+	dn = filt_count(in, n, 24, 32, tmp);
+	free(tmp);
+	hb = filt_bits(dh);
+	nb = dn > 0 ? filt_bits(dn) : 0;
+	l->filt_hosts = 1u << hb;
+	l->filt_nets = dn > 0 ? 1u << nb : 0;
+	l->filt_hshift = (uint8_t)(64 - hb);
+	l->filt_nshift = (uint8_t)(64 - nb);
+	l->filt =
+		calloc((size_t)(l->filt_hosts + l->filt_nets) * FILT_LINE_WORDS,
+		       sizeof(*l->filt));
+	if (l->filt == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct acl_cand *c = &in[i].c;
+
+		if (!filt_covers(c))
+			continue;
+		if ((c->flags & CAND_ANYPROTO) || c->proto == 6)
+			filt_add(ix, l, c, 6);
+		if ((c->flags & CAND_ANYPROTO) || c->proto == 17)
+			filt_add(ix, l, c, 17);
+	}
+	if (!filt_sparse(l)) {
+		free(l->filt);
+		l->filt = NULL;
+	}
+	return 0;
+}
+
 static int
 list_build(const struct ph_acl_index *ix, struct acl_list *l,
 	   const struct ph_ace *aces, size_t n, uint32_t base,
@@ -1941,6 +2175,8 @@ list_build(const struct ph_acl_index *ix, struct acl_list *l,
 		return 0;
 	}
 	err = tree_build(ix, l, in);
+	if (err == 0)
+		err = filt_build(ix, l, in, m);
 out_free:
 	free(in);
 	return err;
@@ -1951,6 +2187,7 @@ list_free(struct acl_list *l)
 {
 	free(l->nodes);
 	free(l->slots);
+	free(l->filt);
 }
 
 void
@@ -2151,6 +2388,11 @@ list_stats(const struct acl_list *l, struct ph_acl_stats *st)
 	st->replicas = l->copies;
 	st->mem_bytes = (size_t)l->n_nodes * sizeof(struct acl_node) +
 			(size_t)l->n_slots * sizeof(union acl_slot);
+	if (l->filt != NULL) {
+		st->filter_lines = l->filt_hosts + l->filt_nets;
+		st->mem_bytes += (size_t)st->filter_lines * FILT_LINE_WORDS *
+				 sizeof(*l->filt);
+	}
 	tree_stats(l, st);
 }
 

@@ -73,20 +73,21 @@ struct ph_acl_key {
 
 /* What one list compiled to, for `show access-list` and the tests. */
 struct ph_acl_stats {
-	uint32_t entries;    /* compiled entries */
-	uint32_t dropped;    /* of which never a first match: copies of an
+	uint32_t entries;      /* compiled entries */
+	uint32_t dropped;      /* of which never a first match: copies of an
 			      * earlier entry, or matching nothing (`lt 0`) */
-	bool compiled;	     /* hashed (turbo) rather than linear */
-	uint32_t tuples;     /* cuts on the root's wildcard chain: the tables
+	bool compiled;	       /* hashed (turbo) rather than linear */
+	uint32_t tuples;       /* cuts on the root's wildcard chain: the tables
 			      * every lookup may probe */
-	uint32_t subs;	     /* sub-trees under buckets */
-	uint32_t sub_tuples; /* cuts inside those sub-trees */
-	uint32_t keys;	     /* occupied buckets (linear: entries) */
-	uint32_t nodes;	     /* tree nodes, cuts and leaves */
-	uint32_t max_probes; /* most tables one lookup can probe */
-	uint32_t max_run;    /* longest run of entries checked one by one */
-	uint32_t replicas;   /* copies of entries in complete cuts' buckets */
-	size_t mem_bytes;    /* memory of this list's index */
+	uint32_t subs;	       /* sub-trees under buckets */
+	uint32_t sub_tuples;   /* cuts inside those sub-trees */
+	uint32_t keys;	       /* occupied buckets (linear: entries) */
+	uint32_t nodes;	       /* tree nodes, cuts and leaves */
+	uint32_t max_probes;   /* most tables one lookup can probe */
+	uint32_t max_run;      /* longest run of entries checked one by one */
+	uint32_t replicas;     /* copies of entries in complete cuts' buckets */
+	uint32_t filter_lines; /* 64-byte lines of the deny filter, 0 none */
+	size_t mem_bytes;      /* memory of this list's index */
 };
 
 /* Build options. */

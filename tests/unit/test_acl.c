@@ -765,12 +765,20 @@ og_service(struct ph_ace *e)
 	}
 }
 
+/* Destinations of /24 or longer only (/24, /25, /32): lists that get the
+ * deny filter (filt_build() in src/core/acl.c). */
+static bool og_narrow;
+
 static struct ph_prefix
-og_prefix(uint32_t base, uint32_t host)
+og_prefix(uint32_t base, uint32_t host, bool dst)
 {
 	static const uint32_t masks[] = { 0xffffff00u, 0xffff0000u, 0 };
+	static const uint32_t narrow[] = { 0xffffff00u, 0xffffff80u,
+					   0xffffff00u };
 	unsigned r = rnd() % 100;
-	uint32_t m = r < 85 ? 0xffffffffu : masks[r % 3];
+	uint32_t m = r < 85		? 0xffffffffu
+		     : dst && og_narrow ? narrow[r % 3]
+					: masks[r % 3];
 
 	return (struct ph_prefix){ (base + host) & m, m };
 }
@@ -785,12 +793,12 @@ og_block(struct ph_ace *out, size_t room)
 	size_t k = 0;
 
 	for (unsigned i = 0; i < ns; i++) {
-		src[i] = og_prefix(IP(172, 16, 0, 0), rnd() % 512);
+		src[i] = og_prefix(IP(172, 16, 0, 0), rnd() % 512, false);
 		if (rnd() % 3 == 0)
 			src[i] = (struct ph_prefix){ 0, 0 };
 	}
 	for (unsigned i = 0; i < nd; i++)
-		dst[i] = og_prefix(IP(198, 18, 0, 0), (h + i) % 1024);
+		dst[i] = og_prefix(IP(198, 18, 0, 0), (h + i) % 1024, true);
 	for (unsigned i = 0; i < np; i++)
 		og_service(&svc[i]);
 	for (unsigned a = 0; a < ns; a++) {
@@ -831,6 +839,7 @@ og_key(const struct ph_ace *aces, size_t n, struct ph_acl_key *k)
 }
 
 static uint32_t og_replicas; /* copies seen: complete cuts were built */
+static uint32_t og_filtered; /* lists built with a deny filter */
 
 static void
 og_check(uint64_t seed, size_t n)
@@ -852,11 +861,16 @@ og_check(uint64_t seed, size_t n)
 	ck_assert_ptr_nonnull(ixd);
 	ph_acl_index_stats(ix, 1, &st);
 	og_replicas += st.replicas;
+	og_filtered += st.filter_lines > 0;
 	for (int i = 0; i < 4000; i++) {
 		struct ph_acl_key k;
 		int32_t want;
 
 		og_key(aces, n, &k);
+		if (og_narrow && i % 4 == 0) /* denied ports, any source */
+			k.dport = (uint16_t)(2048 + rnd() % 1000);
+		if (og_narrow && i % 8 == 1)
+			k.src = rnd();
 		want = ph_acl_lookup_linear(&t.pol, 1, &k);
 		ck_assert_msg(ph_acl_lookup(ix, 1, &k) == want,
 			      "seed %llu n %zu pkt %d: index %d, linear %d",
@@ -874,9 +888,28 @@ START_TEST(test_objgroups_random)
 	static const size_t sizes[] = { 20, 200, 2000, 12000 };
 
 	og_replicas = 0;
+	og_narrow = false;
 	for (uint64_t s = 0; s < 6; s++)
 		og_check((uint64_t)_i * 100 + s, sizes[(s + (uint64_t)_i) % 4]);
 	ck_assert_uint_gt(og_replicas, 0);
+}
+END_TEST
+
+/* The same with destinations of /24 and longer: the lists get the deny
+ * filter, which must never turn away a packet some entry matches. */
+START_TEST(test_objgroups_filter)
+{
+	static const size_t sizes[] = { 20, 200, 2000, 12000 };
+
+	og_filtered = 0;
+	og_narrow = true;
+	for (uint64_t i = 0; i < 8; i++) { /* a filter needs a complete root:
+					   * not every list has one */
+		for (uint64_t s = 0; s < 6; s++)
+			og_check(i * 100 + s + 50, sizes[(s + i) % 4]);
+	}
+	og_narrow = false;
+	ck_assert_uint_gt(og_filtered, 0);
 }
 END_TEST
 
@@ -1071,6 +1104,7 @@ main(void)
 	tcase_add_loop_test(tr, test_random_cross_check, 0, 8);
 	tcase_add_test(tr, test_families);
 	tcase_add_loop_test(tr, test_objgroups_random, 0, 8);
+	tcase_add_test(tr, test_objgroups_filter);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, tr);
 	sr = srunner_create(s);
