@@ -101,10 +101,12 @@ bl_topo() {
 		table ip phbench_rx {
 			counter udp9000 { }
 			counter udp9001 { }
+			counter udpnew { }
 			chain pre {
 				type filter hook prerouting priority raw;
 				udp dport 9000 counter name udp9000 drop
 				udp dport 9001 counter name udp9001 drop
+				udp dport 20000-60000 counter name udpnew drop
 			}
 		}
 	EOF

@@ -53,6 +53,7 @@ struct gen_cfg {
 	struct in_addr src, dst;
 	bool have_src;
 	uint16_t dport, sport_base;
+	uint32_t dport_span; /* >1: destination port per round, new tuples */
 	uint32_t flows, flow_base;
 	uint32_t size; /* UDP payload bytes */
 	uint64_t rate; /* packets per second, 0 = unlimited */
@@ -97,6 +98,9 @@ gen_usage(FILE *f)
 		"  --flows N         source ports / flows (default 1024)\n"
 		"  --sport-base N    first source port (default 10000)\n"
 		"  --flow-base N     first flow id in the payload (default 0)\n"
+		"  --dport-span N    round r goes to port + r %% N: every\n"
+		"                    datagram a new flow for N rounds (a flood\n"
+		"                    of new connections; default 1)\n"
 		"  --size N          UDP payload bytes, 16-1472 (default 64)\n"
 		"  --rate PPS        packets per second, 0 = unlimited "
 		"(default 0)\n"
@@ -137,6 +141,7 @@ enum {
 	O_BATCH,
 	O_IFACE,
 	O_DMAC,
+	O_DSPAN,
 };
 
 static const struct option gen_opts[] = {
@@ -152,6 +157,7 @@ static const struct option gen_opts[] = {
 	{ "batch", required_argument, NULL, O_BATCH },
 	{ "iface", required_argument, NULL, O_IFACE },
 	{ "dst-mac", required_argument, NULL, O_DMAC },
+	{ "dport-span", required_argument, NULL, O_DSPAN },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -207,6 +213,11 @@ gen_parse_one(struct gen_cfg *c, int opt, const char *a)
 	case O_DMAC:
 		c->have_dmac = true;
 		return gen_parse_mac(a, c->dmac);
+	case O_DSPAN:
+		if (!bu_parse_u64(a, 1, 65535, &v))
+			return false;
+		c->dport_span = (uint32_t)v;
+		return true;
 	}
 	return false;
 }
@@ -230,9 +241,12 @@ gen_parse_args(struct gen_cfg *c, int argc, char **argv)
 	}
 	if (optind != argc || c->dst.s_addr == 0 ||
 	    (c->iface != NULL) != c->have_dmac ||
-	    (uint32_t)c->sport_base + c->flows - 1 > 65535) {
+	    (uint32_t)c->sport_base + c->flows - 1 > 65535 ||
+	    (uint32_t)c->dport + (c->dport_span ? c->dport_span : 1) - 1 >
+		    65535) {
 		fprintf(stderr, "ph-udpgen: need --dst; --iface goes with "
-				"--dst-mac; sport-base + flows <= 65536\n");
+				"--dst-mac; sport-base + flows <= 65536; "
+				"port + dport-span <= 65536\n");
 		return 2;
 	}
 	return 0;
@@ -303,6 +317,9 @@ gen_build(struct gen *g, uint64_t n, uint8_t *f)
 	gen_put16(ip + 10, 0);
 	gen_put16(ip + 10, gen_fold(gen_sum(ip, 20, 0)));
 	gen_put16(udp, (uint16_t)(c->sport_base + flow));
+	if (c->dport_span > 1)
+		gen_put16(udp + 2, (uint16_t)(c->dport + (n / c->flows) %
+							     c->dport_span));
 	bu_put32(pl + 4, c->flow_base + flow);
 	bu_put64(pl + 8, n / c->flows);
 	gen_put16(udp + 6, 0);
