@@ -806,8 +806,6 @@ dispatch(struct ph_daemon *d, int fd, uint32_t events)
 	pd_unlock(d);
 	if (fd == d->timerfd)
 		queue_tick(&d->q[0]);
-	else if (fd == pd_shed_fd(d))
-		pd_shed_tick(d); /* overload shedding (shed.c) */
 }
 
 static int
@@ -846,7 +844,10 @@ pd_loop_run(struct ph_daemon *d)
 	if (rc == 0)
 		rc = workers_start(d);
 	if (rc == 0)
+		rc = pd_shed_start(d); /* the shedding controller's thread */
+	if (rc == 0)
 		rc = main_loop(d);
+	pd_shed_stop(d); /* before the table goes: it uses the nft handle */
 	workers_stop(d);
 	return rc;
 }

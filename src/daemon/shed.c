@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -101,28 +103,70 @@ pd_shed_initial_rate(const struct ph_daemon_cfg *cfg)
 	}
 }
 
-int
-pd_shed_fd(const struct ph_daemon *d)
-{
-	return d->shed != NULL ? d->shed->tfd : -1;
-}
-
 static int
-shed_timer(struct pd_shed *s, int epfd)
+shed_timer(struct pd_shed *s)
 {
 	struct itimerspec its = {
 		.it_interval = { 0, PD_SHED_INTERVAL_MS * 1000000L },
 		.it_value = { 0, PD_SHED_INTERVAL_MS * 1000000L },
 	};
-	struct epoll_event ev = { .events = EPOLLIN };
 
 	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (s->tfd < 0)
+	s->stopfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s->tfd < 0 || s->stopfd < 0)
 		return -errno;
-	ev.data.fd = s->tfd;
-	if (timerfd_settime(s->tfd, 0, &its, NULL) < 0 ||
-	    epoll_ctl(epfd, EPOLL_CTL_ADD, s->tfd, &ev) < 0)
+	if (timerfd_settime(s->tfd, 0, &its, NULL) < 0)
 		return -errno;
+	return 0;
+}
+
+/* The shed thread: a tick per timer expiry until told to stop.  Signals
+ * stay blocked (inherited from the main thread, which reads them from
+ * its signalfd). */
+static void *
+shed_main(void *arg)
+{
+	struct ph_daemon *d = arg;
+	struct pollfd p[2] = { { .fd = d->shed->tfd, .events = POLLIN },
+			       { .fd = d->shed->stopfd, .events = POLLIN } };
+
+	for (;;) {
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents != 0)
+			break;
+		if (p[0].revents != 0)
+			pd_shed_tick(d);
+	}
+	return NULL;
+}
+
+void
+pd_shed_stop(struct ph_daemon *d)
+{
+	struct pd_shed *s = d->shed;
+	uint64_t one = 1;
+
+	if (s == NULL || !s->running)
+		return;
+	if (write(s->stopfd, &one, sizeof(one)) < 0)
+		pthread_cancel(s->thread); /* an eventfd write cannot fail */
+	pthread_join(s->thread, NULL);
+	s->running = false;
+}
+
+int
+pd_shed_start(struct ph_daemon *d)
+{
+	struct pd_shed *s = d->shed;
+	int rc;
+
+	if (s == NULL)
+		return 0;
+	rc = pthread_create(&s->thread, NULL, shed_main, d);
+	if (rc != 0)
+		return -rc;
+	s->running = true;
 	return 0;
 }
 
@@ -157,7 +201,7 @@ pd_shed_init(struct ph_daemon *d)
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return -ENOMEM;
-	s->tfd = -1;
+	s->tfd = s->stopfd = -1;
 	d->shed = s;
 	if (d->cfg->shed_mode == PD_SHED_AUTO) {
 		s->ctl = ph_shed_new(NULL);
@@ -166,7 +210,7 @@ pd_shed_init(struct ph_daemon *d)
 	}
 	pd_shed_place_init(d, s); /* the BPF program, standing by */
 	shed_base(d, s);	  /* drops from now on count */
-	return shed_timer(s, d->epfd);
+	return shed_timer(s);
 }
 
 /* The kernel counters of every queue of the daemon, summed; and the
@@ -231,19 +275,15 @@ shed_log(struct ph_daemon *d, struct pd_shed *s, enum ph_shed_action a,
 	}
 }
 
-void
-pd_shed_tick(struct ph_daemon *d)
+/* The tick's work, under d->lock: the nft handle and the engine-side
+ * counters are shared with the main thread. */
+static void
+shed_tick_locked(struct ph_daemon *d, struct pd_shed *s)
 {
-	struct pd_shed *s = d->shed;
 	struct ph_shed_sample smp;
 	enum ph_shed_action a;
-	uint64_t exp;
 	ph_time_t now;
 
-	if (s == NULL)
-		return;
-	while (read(s->tfd, &exp, sizeof(exp)) < 0 && errno == EINTR)
-		;
 	if (pd_shed_place_rate(d) == 0)
 		return; /* table not (yet) in the kernel */
 	if (shed_sample(d, &smp) < 0) {
@@ -260,6 +300,21 @@ pd_shed_tick(struct ph_daemon *d)
 		shed_log(d, s, a, &smp, now.ns);
 	}
 	pd_shed_place_tick(d, s, smp.shed, now.ns);
+}
+
+void
+pd_shed_tick(struct ph_daemon *d)
+{
+	struct pd_shed *s = d->shed;
+	uint64_t exp;
+
+	if (s == NULL)
+		return;
+	while (read(s->tfd, &exp, sizeof(exp)) < 0 && errno == EINTR)
+		;
+	pd_lock(d);
+	shed_tick_locked(d, s);
+	pd_unlock(d);
 }
 
 void
@@ -303,6 +358,9 @@ pd_shed_free(struct ph_daemon *d)
 
 	if (s == NULL)
 		return;
+	pd_shed_stop(d);
+	if (s->stopfd >= 0)
+		close(s->stopfd);
 	pd_shed_place_free(s);
 	if (s->tfd >= 0)
 		close(s->tfd);

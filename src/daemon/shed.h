@@ -108,16 +108,26 @@ struct pd_shedprog *pd_shed_prog(struct ph_daemon *d);
 uint32_t pd_shed_initial_rate(const struct ph_daemon_cfg *cfg);
 
 /**
- * After the table is in the kernel: start the controller (auto) and its
- * 250 ms timer, registered in d->epfd.  Logs when the kernel refused the
- * rule.  0 or -errno.
+ * After the table is in the kernel: the controller (auto), the BPF
+ * program (standing by) and the 250 ms timer.  Logs when the kernel
+ * refused the rule.  0 or -errno.
  */
 int pd_shed_init(struct ph_daemon *d);
 
-/** The timer descriptor, or -1. */
-int pd_shed_fd(const struct ph_daemon *d);
+/**
+ * Start the thread that runs the ticks (after privileges are dropped:
+ * capabilities are per thread).  Its own thread, so that a flood that
+ * keeps the queue threads busy cannot delay the cut: it sleeps between
+ * ticks, so the scheduler runs it as soon as its timer fires, and each
+ * tick takes d->lock for the ~100 us it needs.  0 or -errno.
+ */
+int pd_shed_start(struct ph_daemon *d);
 
-/** On the timer (main thread, d->lock NOT held): sample, push the rate. */
+/** Stop and join the thread (d->lock NOT held); before the nft table
+ * is torn down.  Idempotent. */
+void pd_shed_stop(struct ph_daemon *d);
+
+/** One tick (the shed thread; takes d->lock): sample, push the rate. */
 void pd_shed_tick(struct ph_daemon *d);
 
 /** The state for `show counters` (main thread). */
@@ -126,7 +136,8 @@ void pd_shed_info(struct ph_daemon *d, struct pd_shed_info *info);
 /** "auto", "off" or "fixed". */
 const char *pd_shed_mode_name(enum pd_shed_mode m);
 
-/** Close the timer, free the controller.  NULL-safe on d->shed. */
+/** Stop the thread, close the timer, free the controller and the
+ * program.  NULL-safe on d->shed. */
 void pd_shed_free(struct ph_daemon *d);
 
 #endif /* PH_DAEMON_SHED_H */

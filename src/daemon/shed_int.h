@@ -7,6 +7,7 @@
 #ifndef PH_DAEMON_SHED_INT_H
 #define PH_DAEMON_SHED_INT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -19,7 +20,10 @@ struct pd_shedprog;
 
 struct pd_shed {
 	struct ph_shed *ctl; /* auto only; NULL with a fixed rate */
-	int tfd;
+	int tfd;	     /* the 250 ms timer */
+	int stopfd;	     /* eventfd: the thread's stop signal */
+	pthread_t thread;
+	bool running;
 	uint64_t changes, errors;
 	uint64_t last_start_log; /* ns; 0 = never */
 	uint64_t started_ns;	 /* of the current episode */
