@@ -109,8 +109,16 @@ bl_mode_label() {
 
 # ---- (1) UDP through PAT vs the null program --------------------------------
 
+# bl_paced_best SWEEP: the best delivered pps of the paced steps of a
+# sweep ("30k->30k(55%) ... max:548k->23k(69%)"), the unlimited step left
+# out, in thousands.
+bl_paced_best() {
+	sed 's/max:.*//' <<<"$1" | tr ' ' '\n' |
+		sed -n 's/^[0-9]*k->\([0-9]*\)k.*/\1/p' | sort -n | tail -1
+}
+
 fig_udp() {
-	local rep p n P=() N=() R=() pend=""
+	local rep p n P=() N=() R=() PP=() NP=() RP=() pend=""
 	for rep in $(seq 1 "$BL_REPS"); do
 		bl_mode_start null || return 1
 		n=$(bl_peak)
@@ -121,6 +129,9 @@ fig_udp() {
 			bl_mode_stop
 			P+=("${p%% *}")
 			R+=("$(bl_pct "${p%% *}" "${n%% *}")")
+			PP+=("$(bl_paced_best "${p#* }")")
+			NP+=("$(bl_paced_best "${n#* }")")
+			RP+=("$(bl_pct "${PP[-1]:-0}" "${NP[-1]:-0}")")
 		else
 			pend=$BL_PENDING
 			p="- (pending)"
@@ -134,7 +145,12 @@ fig_udp() {
 		"${R[@]:-}"
 	bl_pending_note "$pend"
 	BL_NOTES+="Baseline: the null NFQUEUE program (batch verdicts). Sweep
-and receiver as in the baselines."
+and receiver as in the baselines.  The peak is the best step of the
+sweep, the unlimited one included: there pinholed sheds (its BPF
+program drops the excess on the sending CPU: section (3)) while the
+null program collapses.  The best paced steps alone (the unlimited step
+left out): pinholed $(bl_median "${PP[@]:-}")k, null $(bl_median "${NP[@]:-}")k pps,
+$(bl_median "${RP[@]:-}")% (median of the runs' ratios)."
 }
 
 # ---- (2) TCP through PAT vs kernel forwarding -------------------------------
@@ -194,6 +210,12 @@ bl_overload_run() {
 		-v c="$(bl_kv "$out" prog_cpu)" 'BEGIN {
 		printf "%.0f %.0f %s %s\n", d, o,
 			(s > 0 ? sprintf("%.1f", 100 * (b - a) / s) : "-"), c }'
+}
+
+# bl_times A B: A / B as "N.Nx", or "-"
+bl_times() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (b + 0 > 0 && a != "-") printf "%.1fx", a / b; else print "-" }'
 }
 
 # Packets pinholed shed so far (its BPF program and its nft rule), from
@@ -287,10 +309,14 @@ fig_overload() {
 		"$(bl_median ${OV[null]:-})" "$(bl_median ${PK[null]:-})" 80 pps \
 		${RT[null]:-}
 	# shellcheck disable=SC2086
-	BL_NOTES+="Offered load (median): null $(bl_median ${OF[null]:-}) pps,
-pinholed $(bl_median ${OF[pinholed]:-}) pps, from the AF_PACKET generator:
-the most one CPU of this machine can offer, which is well over 10x
-what the programs deliver here. The peak is each program's own, from
+	BL_NOTES+="Offered load (median): null $(bl_median ${OF[null]:-}) pps
+($(bl_times "$(bl_median ${OF[null]:-})" "$(bl_median ${PK[null]:-})") its peak),
+pinholed $(bl_median ${OF[pinholed]:-}) pps ($(bl_times "$(bl_median ${OF[pinholed]:-})" "$(bl_median ${PK[pinholed]:-})") its peak)${OF[pinholed-nft]:+, pinholed --shed-hook nft $(bl_median ${OF[pinholed-nft]}) pps ($(bl_times "$(bl_median ${OF[pinholed-nft]})" "$(bl_median ${PK[pinholed-nft]})") its peak)}, from the AF_PACKET
+generator: the most one CPU of this machine can offer.  With the BPF
+program at XDP on these veths the drop runs in the veth's receive poll
+on the sending CPU, the generator's, which lowers what it can offer
+(docs/performance.md, \"Overload: the BPF program, measured by hand\").
+The peak is each program's own, from
 the sweep of the same repetition (raw numbers, with the program's CPU
 share in parentheses). Established flows: 16 flows at 2,000 pps on
 port 9001, started before the flood; delivered: null

@@ -83,15 +83,17 @@ static const struct opt opts[] = {
 	{ OPT_SHED, "shed", "auto|off|PPS",
 	  "Overload shedding: drop in the kernel, before the queue, what\n"
 	  "the daemon cannot verdict, so that it keeps delivering under\n"
-	  "overload instead of collapsing (receive livelock); it does not\n"
-	  "hold the full peak (docs/performance.md, \"Overload\").\n"
+	  "overload instead of collapsing (receive livelock; the drop is\n"
+	  "held by a BPF program while it lasts: --shed-hook).\n"
 	  "auto (default): a `limit rate over` rule in front of the queue\n"
 	  "rules, at 10000000 pps until the kernel drops at the queue, then\n"
 	  "set every 250 ms from the queue's counters (90% of the measured\n"
 	  "capacity, +10% per clean interval; back to 10000000 after 2 s\n"
 	  "with nothing shed).  PPS: a fixed limit of PPS packets/s\n"
 	  "(1-100000000).  off: no rule.  Shed packets are counted (`show\n"
-	  "counters`) and not logged one by one; all flows share the limit." },
+	  "counters`) and not logged one by one.  The nft rule treats all\n"
+	  "flows alike; the BPF program (--shed-hook) favours flows the\n"
+	  "daemon accepted before: new ones get half of the limit." },
 	{ OPT_SHED_HOOK, "shed-hook", "auto|xdp|xdpgeneric|tc|nft",
 	  "Where the shedding limit drops.  A BPF program on each managed\n"
 	  "interface drops before the kernel's IP receive path, at a\n"
