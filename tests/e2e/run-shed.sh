@@ -133,7 +133,7 @@ check "show counters names the mode" grep -q 'Overload shedding (auto' \
 STEP=overload
 kill -STOP "$PHD_PID"
 flood 12000
-q=$(ph_in gw awk '{ print $6 }' /proc/net/netfilter/nfnetlink_queue | head -1)
+q=$(ph_in gw awk '{ s += $6 } END { print s + 0 }' /proc/net/netfilter/nfnetlink_queue)
 kill -CONT "$PHD_PID"
 check "the kernel queue dropped while the daemon was stopped ($q)" \
 	test "${q:-0}" -gt 0
