@@ -482,18 +482,25 @@ shedprog_maps(struct pd_shedprog *p)
 	return 0;
 }
 
-/* The verifier's last non-empty line, into err. */
+/* The verifier's reason, into err: its last line that is not the
+ * statistics it ends with ("processed N insns ...", "verification time"). */
 static void
 verifier_tail(const char *log, char *err, size_t errlen)
 {
 	size_t len = strlen(log);
 	const char *s;
 
-	while (len > 0 && (log[len - 1] == '\n' || log[len - 1] == ' '))
-		len--;
-	s = log + len;
-	while (s > log && s[-1] != '\n')
-		s--;
+	for (;;) {
+		while (len > 0 && (log[len - 1] == '\n' || log[len - 1] == ' '))
+			len--;
+		s = log + len;
+		while (s > log && s[-1] != '\n')
+			s--;
+		if (s == log || (strncmp(s, "processed ", 10) != 0 &&
+				 strncmp(s, "verification time", 17) != 0))
+			break;
+		len = (size_t)(s - log);
+	}
 	snprintf(err, errlen, "%.*s", (int)(log + len - s), s);
 }
 
@@ -501,7 +508,7 @@ static int
 shedprog_load(struct pd_shedprog *p, char *err, size_t errlen)
 {
 	static struct bpf_asm prog;
-	static char vlog[16384];
+	static char vlog[65536];
 	union bpf_attr a;
 	long n = shedprog_build(&prog, p->hook, p->map_fd, p->flows_fd);
 
@@ -522,9 +529,10 @@ shedprog_load(struct pd_shedprog *p, char *err, size_t errlen)
 		a.prog_flags = BPF_F_XDP_HAS_FRAGS;
 	}
 	p->prog_fd = sys_bpf(BPF_PROG_LOAD, &a);
-	if (p->prog_fd >= 0 || p->prog_fd != -EACCES)
+	if (p->prog_fd >= 0 || (p->prog_fd != -EACCES && p->prog_fd != -EINVAL))
 		return p->prog_fd < 0 ? p->prog_fd : 0;
-	/* refused by the verifier: load again for its reasons */
+	/* refused by the verifier (or an invalid instruction): load again
+	 * for its reasons */
 	vlog[0] = '\0';
 	a.log_buf = (uint64_t)(uintptr_t)vlog;
 	a.log_size = sizeof(vlog);
