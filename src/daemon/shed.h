@@ -4,8 +4,8 @@
  * for it, so that under overload the daemon keeps delivering instead of
  * collapsing (docs/performance.md, "NFQUEUE livelock").  Measured: 82-105%
  * of the peak under an unlimited flood with the BPF program dropping on
- * another CPU than pinholed's, 43.6% with the nft rule alone, 5% without
- * (docs/performance.md, "(3) Overload").
+ * another CPU than pinholed's, 85-88% at tcx on its own CPU, 43.6% with
+ * the nft rule alone, 5% without (docs/performance.md, "(3) Overload").
  *
  *   auto   (default) the nft table has a `limit rate over` rule in front
  *          of the queue rules (daemon/nft.h), at 10,000,000 pps while
