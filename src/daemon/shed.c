@@ -2,14 +2,16 @@
  * daemon/shed.c - overload shedding: the sampling side of core/shed.h
  * (see daemon/shed.h for the modes and what the operator sees).
  *
- * Every PD_SHED_INTERVAL_MS the main thread reads, for each of the
- * daemon's queues, the kernel's id sequence and drop counters from
+ * Every PD_SHED_INTERVAL_MS the shed thread (its own, so that a flood
+ * that keeps the queue threads busy cannot delay it) reads, for each of
+ * the daemon's queues, the kernel's id sequence and drop counters from
  * /proc/net/netfilter/nfnetlink_queue (ph_nfq_kstats(): one small file,
- * parsed in a few microseconds) and the shedding rule's named counter
- * (one GETOBJ), sums them, and gives them to the controller; a new rate
- * is one nft batch (ph_nft_shed_set()).  Nothing here touches the
- * engine or a queue handle, so the tick runs without d->lock and takes
- * it only to log.
+ * parsed in a few microseconds) and what was shed (the rule's named
+ * counter, one GETOBJ, and the BPF program's count), sums them, and
+ * gives them to the controller; the new rate goes where the limit is
+ * (daemon/shed_place.c).  Each tick holds d->lock throughout: the nft
+ * handle, the log sink and these counters are shared with the main
+ * thread.
  *
  * Known limits: the counters are the kernel's, in the daemon's network
  * namespace; a table rebuilt by a reload or an interface change restarts
@@ -252,7 +254,6 @@ shed_log(struct ph_daemon *d, struct pd_shed *s, enum ph_shed_action a,
 			return;
 		}
 		s->last_start_log = now;
-		pd_lock(d);
 		ph_logsink_msg(d->log, LOG_WARNING,
 			       "overload: the kernel dropped packets at the "
 			       "queue; shedding started at %u pps (capacity "
@@ -260,17 +261,14 @@ shed_log(struct ph_daemon *d, struct pd_shed *s, enum ph_shed_action a,
 			       "interval; %llu start(s) not logged)",
 			       st.rate, st.capacity, st.last_passed,
 			       (unsigned long long)s->suppressed);
-		pd_unlock(d);
 		s->suppressed = 0;
 	} else if (a == PH_SHED_STOP && s->logged) {
-		pd_lock(d);
 		ph_logsink_msg(
 			d->log, LOG_NOTICE,
 			"overload: shedding stopped after %llu ms, "
 			"%llu packet(s) shed",
 			(unsigned long long)((now - s->started_ns) / 1000000),
 			(unsigned long long)(smp->shed - s->shed_at_start));
-		pd_unlock(d);
 		s->logged = false;
 	}
 }

@@ -17,6 +17,9 @@
  * tried on every interface at start, so a hook the kernel or a driver
  * refuses is known (and logged) before it is needed.
  *
+ * Everything here runs under d->lock (the shed thread's tick; the main
+ * thread's reloads and interface changes) or before the threads start.
+ *
  * Known limits: while the program is attached, a packet that arrives on
  * an interface that could not get it (re-created after privileges were
  * dropped) is not limited until the daemon falls back to the rule, which
@@ -208,10 +211,8 @@ place_fallback(struct ph_daemon *d, struct pd_shed *s, const char *why)
 	s->on = false;
 	s->prog_gone += pd_shedprog_dropped(s->prog);
 	s->gone_known += pd_shedprog_dropped_known(s->prog);
-	pd_lock(d); /* the queue threads mark flows in it */
-	pd_shedprog_free(s->prog);
+	pd_shedprog_free(s->prog); /* under d->lock: queue threads mark in it */
 	s->prog = NULL;
-	pd_unlock(d);
 }
 
 /* The program takes the limit from the rule. */
