@@ -129,16 +129,6 @@ phd_ctl_ro() {
 	timeout 20 "$PHD_CTL_BIN" -s "$PHD_RO" "$@"
 }
 
-ok() { printf 'ok   %s: %s\n' "$STEP" "$1"; }
-bad() {
-	printf 'FAIL %s: %s\n' "$STEP" "$1"
-	FAILS=$((FAILS + 1))
-}
-check() { # check DESCRIPTION CMD...
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else bad "$d"; fi
-}
 check_log() { # check_log DESCRIPTION REGEX [SECS]
 	if phd_wait_log "$2" "${3:-5}"; then
 		ok "$1: $(phd_log_since | grep -E -- "$2" | tail -1 | cut -c1-160)"
@@ -195,7 +185,8 @@ wait_listen() { # wait_listen NS -u|-t PORT
 }
 
 # peer_seen PROTO CLIENT DST PORT EXPECT [SERVER_NS]: the server's view
-# of the client's address is EXPECT.
+# of the client's address is EXPECT.  The client command runs as
+# "$PEER_RUN CLIENT CMD..." (default ph_in: CLIENT is a namespace role).
 peer_seen() {
 	local proto=$1 cli=$2 dst=$3 port=$4 want=$5 srvns=${6:-srv} got pid
 	ph_bg "$srvns" "$T/peer-$port.log" $TRAFFIC peer-echo "$proto" \
@@ -203,11 +194,11 @@ peer_seen() {
 	pid=$PH_LAST_PID
 	wait_listen "$srvns" "-${proto:0:1}" "$port"
 	if [ "$proto" = udp ]; then
-		got=$(echo probe | ph_in "$cli" timeout 5 socat -t 3 - \
-			"UDP4-SENDTO:$dst:$port" 2>/dev/null | head -1)
+		got=$(echo probe | ${PEER_RUN:-ph_in} "$cli" timeout 5 socat \
+			-t 3 - "UDP4-SENDTO:$dst:$port" 2>/dev/null | head -1)
 	else
-		got=$(ph_in "$cli" timeout 5 socat -u "TCP4:$dst:$port" - \
-			2>/dev/null | head -1)
+		got=$(${PEER_RUN:-ph_in} "$cli" timeout 5 socat -u \
+			"TCP4:$dst:$port" - 2>/dev/null | head -1)
 	fi
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
@@ -215,4 +206,23 @@ peer_seen() {
 		echo "    (server saw '$got', expected '$want')"
 		return 1
 	}
+}
+
+# Packets the kernel dropped from its per-CPU input backlogs (all
+# namespaces; /proc/net/softnet_stat column 2): a busy machine's losses.
+softnet_drops() {
+	local sum=0 a b rest
+	while read -r a b rest; do
+		sum=$((sum + 16#$b))
+	done </proc/net/softnet_stat
+	echo "$sum"
+}
+
+# pinhole's own losses: engine drops, kernel queue drops (JSON counters).
+pinhole_drops() {
+	phd_ctl -j show counters | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["engine"]["pkts_dropped"] + d["queue"]["kernel_queue_dropped"]
+      + d["queue"]["kernel_user_dropped"] + d["queue"]["enobufs"])'
 }

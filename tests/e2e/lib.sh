@@ -223,3 +223,17 @@ ph_ping_none() {
 	ph_in "$1" timeout 20 python3 "$PH_ICMP_ECHO" -c 3 -W 1 "$2" 2>&1 |
 		grep -q 'received=0$'
 }
+
+# Check results: ok/bad print one line each under the current $STEP, bad
+# counts it in $FAILS; check runs a command and reports its status.  A
+# script that labels its lines otherwise defines its own after sourcing.
+ok() { printf 'ok   %s: %s\n' "$STEP" "$1"; }
+bad() {
+	printf 'FAIL %s: %s\n' "$STEP" "$1"
+	FAILS=$((FAILS + 1))
+}
+check() { # check DESCRIPTION CMD...
+	local d=$1
+	shift
+	if "$@"; then ok "$d"; else bad "$d"; fi
+}

@@ -274,24 +274,6 @@ step_ctl() {
 		"'$PHD_CTL_BIN' -s '$PHD_SOCK' show service-policy inspect pptp | grep -q 'not configured'"
 }
 
-# Packets the kernel dropped from its per-CPU input backlogs (all
-# namespaces; /proc/net/softnet_stat column 2): a busy machine's losses.
-softnet_drops() {
-	local sum=0 a b rest
-	while read -r a b rest; do
-		sum=$((sum + 16#$b))
-	done </proc/net/softnet_stat
-	echo "$sum"
-}
-
-# pinhole's own losses: engine drops, kernel queue drops (JSON counters).
-pinhole_drops() {
-	phd_ctl -j show counters | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-print(d["engine"]["pkts_dropped"] + d["queue"]["kernel_queue_dropped"]
-      + d["queue"]["kernel_user_dropped"] + d["queue"]["enobufs"])'
-}
 
 # udp_stream_check SOFTNET0 DROPS0: the sequence-numbered stream of
 # step_reload kept its one connection, pinhole dropped nothing meanwhile,

@@ -38,16 +38,6 @@ T=$PH_TMP
 FAILS=0
 STEP=""
 
-ok() { printf 'ok   %s: %s\n' "$STEP" "$1"; }
-bad() {
-	printf 'FAIL %s: %s\n' "$STEP" "$1"
-	FAILS=$((FAILS + 1))
-}
-check() { # check DESCRIPTION CMD...
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else bad "$d"; fi
-}
 
 # ---- helpers --------------------------------------------------------------
 

@@ -77,24 +77,10 @@ on_cpu() { # on_cpu CLIENT_NUMBER CMD...: in cliN, pinned to its CPU
 	ph_in "cli$i" taskset -c "$(cpu_of "$i")" "$@"
 }
 
-peer_seen() { # peer_seen udp|tcp CLIENT_NUMBER PORT: srv saw the PAT address
-	local proto=$1 i=$2 port=$3 got pid
-	ph_bg srv "$T/peer-$port.log" $TRAFFIC peer-echo "$proto" "$port" 8
-	pid=$PH_LAST_PID
-	wait_listen srv "-${proto:0:1}" "$port"
-	if [ "$proto" = udp ]; then
-		got=$(echo probe | on_cpu "$i" timeout 5 socat -t 3 - \
-			"UDP4-SENDTO:$PH_SRV:$port" 2>/dev/null | head -1)
-	else
-		got=$(on_cpu "$i" timeout 5 socat -u "TCP4:$PH_SRV:$port" - \
-			2>/dev/null | head -1)
-	fi
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	[ "$got" = "$PH_GW_OUT" ] || {
-		echo "    (server saw '$got', expected '$PH_GW_OUT')"
-		return 1
-	}
+# pat_seen udp|tcp CLIENT_NUMBER PORT: srv saw the PAT address (the client
+# pinned to its CPU)
+pat_seen() {
+	PEER_RUN=on_cpu peer_seen "$1" "$2" "$PH_SRV" "$3" "$PH_GW_OUT"
 }
 
 tcp_bulk() { # tcp_bulk CLIENT_NUMBER PORT: 1 MiB to srv, byte for byte
@@ -131,21 +117,6 @@ for k in ("received", "accepted", "dropped", "modified"):
                  [e[k] for e in q["queues"]]))' "$T/counters.json"
 }
 
-pinhole_drops() { # engine drops + kernel queue drops, all queues
-	phd_ctl -j show counters | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-print(d["engine"]["pkts_dropped"] + d["queue"]["kernel_queue_dropped"]
-      + d["queue"]["kernel_user_dropped"] + d["queue"]["enobufs"])'
-}
-
-softnet_drops() {
-	local sum=0 a b rest
-	while read -r a b rest; do
-		sum=$((sum + 16#$b))
-	done </proc/net/softnet_stat
-	echo "$sum"
-}
 
 # ---- steps ------------------------------------------------------------------
 
@@ -187,11 +158,11 @@ step_traffic() {
 	local r0 r1
 	STEP="traffic"
 	check "UDP cli1 (CPU $(cpu_of 1)) seen from the PAT address" \
-		peer_seen udp 1 5001
+		pat_seen udp 1 5001
 	check "UDP cli2 (CPU $(cpu_of 2)) seen from the PAT address" \
-		peer_seen udp 2 5011
-	check "TCP cli1 seen from the PAT address" peer_seen tcp 1 5002
-	check "TCP cli2 seen from the PAT address" peer_seen tcp 2 5012
+		pat_seen udp 2 5011
+	check "TCP cli1 seen from the PAT address" pat_seen tcp 1 5002
+	check "TCP cli2 seen from the PAT address" pat_seen tcp 2 5012
 	check "TCP 1 MiB cli1 -> srv through PAT" tcp_bulk 1 5003
 	check "TCP 1 MiB cli2 -> srv through PAT" tcp_bulk 2 5013
 	check_log "302013 TCP built" \
