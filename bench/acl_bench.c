@@ -26,12 +26,13 @@
  *
  * Columns: the index as built by ph_acl_index_build() (linear below
  * PH_ACL_LINEAR_MAX entries), the index compiled at every size, and the
- * linear reference scan; compile time, memory per entry and the entries
- * copied into complete cuts (ph_acl_stats.replicas).  Every timing is thread CPU time (slices lost to
- * other processes on a shared machine do not count) of 100,000 lookups,
- * best of 3 runs, repeated in R rounds that interleave every size and
- * column, so a noisy moment hits one sample of each; the table gives the
- * best and the median of the rounds.
+ * linear reference scan; compile time, memory per entry, the entries
+ * copied into complete cuts (ph_acl_stats.replicas) and the cells of the
+ * host directory (ph_acl_stats.dir_cells; 0: none).  Every timing is
+ * thread CPU time (slices lost to other processes on a shared machine do
+ * not count) of 100,000 lookups, best of 3 runs, repeated in R rounds
+ * that interleave every size and column, so a noisy moment hits one
+ * sample of each; the table gives the best and the median of the rounds.
  *
  * Usage: acl_bench [-f outside|objgroups|blocklist|all] [-n 10,100,...]
  *                  [-r rounds] [-s seed] [-q]
@@ -509,9 +510,9 @@ family_run(const struct family *f, const size_t *sizes, int n_sizes, int rounds,
 	printf("| entries | cuts | max probes | deep at | auto deep | "
 	       "auto deny | "
 	       "compiled deep | compiled deny | linear deep | linear deny | "
-	       "compile ms | bytes/entry | copies |\n");
+	       "compile ms | bytes/entry | copies | dir cells |\n");
 	printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-	       "---:|---:|\n");
+	       "---:|---:|---:|\n");
 	for (int s = 0; s < n_sizes; s++) {
 		struct row *w = &rows[s];
 
@@ -525,8 +526,9 @@ family_run(const struct family *f, const size_t *sizes, int n_sizes, int rounds,
 					    &median[s][c]);
 			print_cell(best[s][c], median[s][c], have);
 		}
-		printf(" %.3f | %.0f | %u |\n", w->compile_ms,
-		       (double)w->st.mem_bytes / (double)w->n, w->st.replicas);
+		printf(" %.3f | %.0f | %u | %u |\n", w->compile_ms,
+		       (double)w->st.mem_bytes / (double)w->n, w->st.replicas,
+		       w->st.dir_cells);
 	}
 	/* flatness: the dearest size over the first (smallest) one */
 	printf("\n");

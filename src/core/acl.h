@@ -87,6 +87,8 @@ struct ph_acl_stats {
 	uint32_t max_run;      /* longest run of entries checked one by one */
 	uint32_t replicas;     /* copies of entries in complete cuts' buckets */
 	uint32_t filter_lines; /* 64-byte lines of the deny filter, 0 none */
+	uint32_t dir_cells;    /* host directory cells, 0 none */
+	uint32_t dir_copies;   /* rules in those cells beyond the list's own */
 	size_t mem_bytes;      /* memory of this list's index */
 };
 

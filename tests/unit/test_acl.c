@@ -3,7 +3,8 @@
  * each port op, icmp types, ip matches every protocol, first match wins,
  * implicit deny, non-first fragments), then the compiled index against the
  * linear reference on randomized rule sets and packets (many seeds, small
- * address and port spaces so rules overlap), limits and statistics.
+ * address and port spaces so rules overlap), the host directory in front
+ * of the tree, limits and statistics.
  */
 #include <check.h>
 #include <errno.h>
@@ -840,6 +841,7 @@ og_key(const struct ph_ace *aces, size_t n, struct ph_acl_key *k)
 
 static uint32_t og_replicas; /* copies seen: complete cuts were built */
 static uint32_t og_filtered; /* lists built with a deny filter */
+static uint32_t og_dirs;     /* lists built with a host directory */
 
 static void
 og_check(uint64_t seed, size_t n)
@@ -862,6 +864,7 @@ og_check(uint64_t seed, size_t n)
 	ph_acl_index_stats(ix, 1, &st);
 	og_replicas += st.replicas;
 	og_filtered += st.filter_lines > 0;
+	og_dirs += st.dir_cells > 0;
 	for (int i = 0; i < 4000; i++) {
 		struct ph_acl_key k;
 		int32_t want;
@@ -888,10 +891,12 @@ START_TEST(test_objgroups_random)
 	static const size_t sizes[] = { 20, 200, 2000, 12000 };
 
 	og_replicas = 0;
+	og_dirs = 0;
 	og_narrow = false;
 	for (uint64_t s = 0; s < 6; s++)
 		og_check((uint64_t)_i * 100 + s, sizes[(s + (uint64_t)_i) % 4]);
 	ck_assert_uint_gt(og_replicas, 0);
+	ck_assert_uint_gt(og_dirs, 0);
 }
 END_TEST
 
@@ -910,6 +915,191 @@ START_TEST(test_objgroups_filter)
 	}
 	og_narrow = false;
 	ck_assert_uint_gt(og_filtered, 0);
+}
+END_TEST
+
+/* ---- the host directory (src/core/acl_hostdir.c) ---- */
+
+/* Ports at and around the directory's 2048-port block edges. */
+static uint16_t
+dir_port(void)
+{
+	static const uint32_t ports[] = { 0,	1,     80,    443,  2047, 2048,
+					  2049, 4095,  4096,  6143, 6144, 8191,
+					  8192, 30000, 65534, 65535 };
+
+	return rnd() % 4 ? (uint16_t)PICK(ports) : (uint16_t)rnd();
+}
+
+static void
+dir_portspec(struct ph_portspec *ps)
+{
+	unsigned r = rnd() % 100;
+
+	ps->lo = dir_port();
+	ps->hi = 0;
+	if (r < 70) {
+		ps->op = PH_PORT_EQ;
+	} else if (r < 86) { /* narrow and wide ranges, across blocks */
+		uint32_t len = rnd() % 3 ? rnd() % 5000 : rnd() % 40000;
+
+		ps->op = PH_PORT_RANGE;
+		ps->hi =
+			(uint16_t)(ps->lo + len > 65535 ? 65535 : ps->lo + len);
+	} else if (r < 92) {
+		ps->op = (uint8_t)(PH_PORT_NEQ + rnd() % 3);
+	} else {
+		ps->op = PH_PORT_ANY;
+	}
+}
+
+/* Servers 198.18.0-3.0-63; a few /24 and /25 blocks
+ * over them, a rare `any` (each is copied into the cells of every server
+ * it covers, within the copy budget). */
+static struct ph_prefix
+dir_dst(void)
+{
+	unsigned r = rnd() % 1000;
+	uint32_t a = IP(198, 18, rnd() % 4, rnd() % 64);
+
+	if (r < 990)
+		return (struct ph_prefix){ a, 0xffffffffu };
+	if (r < 994)
+		return (struct ph_prefix){ a & 0xffffff00u, 0xffffff00u };
+	if (r < 999)
+		return (struct ph_prefix){ a & 0xffffff80u, 0xffffff80u };
+	return (struct ph_prefix){ 0, 0 };
+}
+
+static void
+dir_ace(struct ph_ace *e)
+{
+	static const uint32_t protos[] = { 6, 6, 6, 17, 17, 1, 0xffff };
+	uint32_t p = PICK(protos);
+
+	memset(e, 0, sizeof(*e));
+	e->action = (uint8_t)(rnd() % 2);
+	e->proto = p == 0xffff ? PH_PROTO_ANY : (int16_t)p;
+	e->icmp_type = PH_ICMP_ANY;
+	e->log_level = PH_LOG_NONE;
+	e->dst = dir_dst();
+	e->src.mask = rnd_mask();
+	e->src.addr = rnd_addr() & e->src.mask;
+	if (e->proto == 6 || e->proto == 17) {
+		dir_portspec(&e->dport);
+		if (rnd() % 8 == 0)
+			rnd_portspec(&e->sport);
+	}
+	if (e->proto == 1 && rnd() % 2)
+		e->icmp_type = (int16_t)(rnd() % 4 + 7);
+}
+
+/* A packet to a server (or near one), often aimed at an entry's source
+ * and port. */
+static void
+dir_key(const struct ph_ace *aces, size_t n, struct ph_acl_key *k)
+{
+	const struct ph_ace *e = &aces[rnd() % n];
+	unsigned r = rnd() % 10;
+
+	memset(k, 0, sizeof(*k));
+	k->proto = rnd() % 3 ? 6 : 17;
+	k->src = rnd() % 2 ? e->src.addr | (rnd() & ~e->src.mask) : rnd_addr();
+	k->dst = IP(198, 18, rnd() % 4, rnd() % (r == 0 ? 256 : 64));
+	k->sport = rnd_port();
+	k->dport = r < 4 ? e->dport.lo + (uint16_t)(rnd() % 3) - 1 : dir_port();
+	k->icmp_type = PH_ICMP_ANY;
+	if (r == 8)
+		k->no_ports = true;
+	if (r == 9) {
+		k->proto = 1;
+		k->icmp_type = (int16_t)(rnd() % 4 + 7);
+	}
+}
+
+/* Lists of server entries: the directory must answer as the linear scan
+ * does, at block edges, for wide and narrow ranges, neq/lt/gt, source
+ * ports, `ip` and icmp entries, /24 blocks copied into hosts. */
+START_TEST(test_dir_random)
+{
+	uint32_t built = 0, lists = 0;
+
+	for (uint64_t seed = 1; seed <= 40; seed++) {
+		size_t n =
+			20 + (size_t)(seed * 7919 + (uint64_t)_i * 131) % 3000;
+		struct ph_ace *aces = calloc(n, sizeof(*aces));
+		struct ph_acl_build_opts o = { .seed = seed * 7 + (uint64_t)_i,
+					       .linear_max = 0 };
+		struct ph_acl_index *ix;
+		struct ph_acl_stats st;
+		struct tpol t;
+		int err = 0;
+
+		rng_state = seed * 1000 + (uint64_t)_i;
+		for (size_t i = 0; i < n; i++)
+			dir_ace(&aces[i]);
+		tpol_init(&t, aces, n);
+		ix = ph_acl_index_build_opts(&t.pol, &o, &err);
+		ck_assert_msg(ix != NULL, "build: %d", err);
+		ph_acl_index_stats(ix, 1, &st);
+		built += st.dir_cells > 0;
+		lists++;
+		for (int i = 0; i < 3000; i++) {
+			struct ph_acl_key k;
+			int32_t want, got;
+
+			dir_key(aces, n, &k);
+			want = ph_acl_lookup_linear(&t.pol, 1, &k);
+			got = ph_acl_lookup(ix, 1, &k);
+			ck_assert_msg(got == want,
+				      "seed %llu n %zu pkt %d (proto %u dst "
+				      "%08x dport %u): index %d, linear %d",
+				      (unsigned long long)seed, n, i, k.proto,
+				      k.dst, k.dport, got, want);
+		}
+		ph_acl_index_free(ix);
+		free(aces);
+	}
+	/* the /24, /25 and `any` destinations, and the wide port conditions
+	 * copied into every port's cell, spend the copy budget of the denser
+	 * lists (17-20 of 40 are built with these seeds); enough must have
+	 * been answered by a directory */
+	ck_assert_uint_gt(built, lists / 4);
+}
+END_TEST
+
+/* A list whose `any` destinations would be copied into every host gets
+ * no directory, and is still answered (by the tree). */
+START_TEST(test_dir_budget)
+{
+	struct ph_ace aces[400];
+	struct ph_acl_build_opts o = { .seed = 5, .linear_max = 0 };
+	struct ph_acl_index *ix;
+	struct ph_acl_stats st;
+	struct tpol t;
+	int err = 0;
+
+	rng_state = 77;
+	for (size_t i = 0; i < 400; i++) {
+		dir_ace(&aces[i]);
+		aces[i].dst = (struct ph_prefix){ IP(198, 18, 0, i % 200),
+						  0xffffffffu };
+		if (i % 2)
+			aces[i].dst = (struct ph_prefix){ 0, 0 };
+	}
+	tpol_init(&t, aces, 400);
+	ix = ph_acl_index_build_opts(&t.pol, &o, &err);
+	ck_assert_ptr_nonnull(ix);
+	ph_acl_index_stats(ix, 1, &st);
+	ck_assert_uint_eq(st.dir_cells, 0);
+	for (int i = 0; i < 2000; i++) {
+		struct ph_acl_key k;
+
+		dir_key(aces, 400, &k);
+		ck_assert_int_eq(ph_acl_lookup(ix, 1, &k),
+				 ph_acl_lookup_linear(&t.pol, 1, &k));
+	}
+	ph_acl_index_free(ix);
 }
 END_TEST
 
@@ -1105,6 +1295,8 @@ main(void)
 	tcase_add_test(tr, test_families);
 	tcase_add_loop_test(tr, test_objgroups_random, 0, 8);
 	tcase_add_test(tr, test_objgroups_filter);
+	tcase_add_loop_test(tr, test_dir_random, 0, 4);
+	tcase_add_test(tr, test_dir_budget);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, tr);
 	sr = srunner_create(s);
