@@ -1044,7 +1044,7 @@ START_TEST(test_dir_random)
 		ph_acl_index_stats(ix, 1, &st);
 		built += st.dir_cells > 0;
 		lists++;
-		for (int i = 0; i < 3000; i++) {
+		for (int i = 0; i < 1500; i++) {
 			struct ph_acl_key k;
 			int32_t want, got;
 

@@ -1,6 +1,7 @@
 /*
  * tools/fuzz/fuzz_acl.c - differential libFuzzer target for the compiled
- * ACL classifier (src/core/acl.h): the decision tree must give the same
+ * ACL classifier (src/core/acl.h): the decision tree and the host
+ * directory in front of it (src/core/acl_hostdir.c) must give the same
  * first match as the reference linear scan, for every list and every key.
  *
  * The input is turned into rule text (so the entries are exactly what the
