@@ -133,7 +133,8 @@
  *
  * Known limits: a lookup that misses a complete cut still walks the
  * wildcard child, so a packet no entry matches (a denied one) probes at
- * least two tables in an objgroups-shaped list; entries that share every
+ * least two tables in an objgroups-shaped list that has no host
+ * directory (servers named by /24 only); entries that share every
  * key and differ only by source ports or neq/lt/gt stay in one leaf
  * (ph_acl_stats.max_run); copies cost memory (ph_acl_stats.replicas, up to
  * COPY_LIST times the entries); a list holds at most PH_ACL_EXPANDED_MAX
