@@ -237,7 +237,6 @@ struct hd_bld {
 	uint32_t *eq, *wild; /* one host and protocol's rules, by kind */
 	uint32_t cell_off;   /* the cell being built: its first rule */
 	int32_t cell_port;   /* its port, or -1 for a block or "other" */
-	uint32_t shadowed;   /* rules left out as shadowed in their cell */
 };
 
 /* Does rule c match tcp/udp packets of protocol pr? */
@@ -417,10 +416,8 @@ hd_rule(struct hd_bld *b, uint32_t i)
 	struct hd_rule *r;
 	int err;
 
-	if (hd_shadowed(b, c)) {
-		b->shadowed++;
+	if (hd_shadowed(b, c))
 		return 0;
-	}
 	if (b->nr == b->cap_r &&
 	    (err = hd_grow((void **)&b->rules, &b->cap_r, sizeof(*r))) < 0)
 		return err;
