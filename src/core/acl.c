@@ -141,6 +141,7 @@
  * entries (-E2BIG).
  */
 #include "core/acl.h"
+#include "core/acl_hostdir.h"
 #include "core/acl_int.h"
 
 #include <errno.h>

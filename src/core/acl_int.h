@@ -80,7 +80,8 @@ uint32_t ph_acl_lower_bound(const uint64_t *keys, uint32_t n, uint64_t v);
 /*
  * The host directory of one list (acl_hostdir.c): for tcp/udp packets to
  * a destination host that the list names, every rule that can match them
- * in one table bucket.  Opaque; built and freed in pairs.
+ * in one table bucket.  Built and freed in pairs; its layout is in
+ * core/acl_hostdir.h only for the inline lookup.
  */
 struct ph_acl_dir;
 
@@ -99,12 +100,7 @@ struct ph_acl_dir *ph_acl_dir_build(const struct acl_cand *in, uint32_t n,
 /** Free a directory; NULL is allowed. */
 void ph_acl_dir_free(struct ph_acl_dir *d);
 
-/**
- * First match for k, NO_MATCH if no entry matches, or PH_ACL_DIR_MISS if
- * k is not a tcp/udp packet (with ports) to one of d's hosts.
- */
-int32_t ph_acl_dir_lookup(const struct ph_acl_dir *d,
-			  const struct ph_acl_key *k);
+/* ph_acl_dir_lookup(): inline, in core/acl_hostdir.h. */
 
 /** Statistics of d (NULL: none): cells, rules in cells beyond the
  * list's own, bytes. */
