@@ -55,8 +55,11 @@
  *
  * Limits.  A list whose cells would hold more than PH_ACL_DIR_COPY
  * times its rules (`any` or /16 destinations copied into many hosts, as
- * in a typical outside list or a shun list) gets no directory; the build
- * also stops after HD_WORK times that many rule visits.  Only /32
+ * in a typical outside list or a shun list), or whose table would take
+ * more than HD_TABLE_MAX bytes per rule, gets no directory; the build
+ * also stops after HD_WORK times that many rule visits.  A host gets
+ * cells only for the protocols it has rules for (its packets of the
+ * other go to the tree).  Only /32
  * destinations make hosts: a list of /24 servers gains nothing.  The
  * directory costs memory next to the tree (docs/performance.md).
  */
@@ -67,10 +70,12 @@
 #include "core/acl_hostdir.h"
 #include "core/acl_int.h"
 
-/* Cells hold at most PH_ACL_DIR_COPY times the list's rules; the build
- * looks at most HD_WORK times that many. */
+/* Cells hold at most PH_ACL_DIR_COPY times the list's rules, the build
+ * looks at most HD_WORK times that many, and the table takes at most
+ * HD_TABLE_MAX bytes per rule of the list. */
 #define PH_ACL_DIR_COPY 4
 #define HD_WORK		16
+#define HD_TABLE_MAX	1024
 
 /* ---- build ---- */
 
@@ -418,6 +423,8 @@ hd_host(struct hd_bld *b, uint32_t h, uint8_t pr, const uint64_t *r, uint32_t n)
 		else
 			b->wild[nw++] = i;
 	}
+	if (ne + nw == 0)
+		return 0; /* no rule for pr: its packets to host go to the tree */
 	qsort_r(b->eq, ne, sizeof(*b->eq), cmp_eq, (void *)b->in);
 	err = hd_port_cells(b, host, pr, ne, nw);
 	if (err == 0)
@@ -525,6 +532,11 @@ hd_table(struct ph_acl_dir *d, const struct hd_bld *b)
 		bits++;
 	for (unsigned tries = 0; tries < 5; tries++, bits++) {
 		size_t sz = ((size_t)1 << bits) * sizeof(*d->tab);
+
+		if (sz > HD_TABLE_MAX * (b->budget / PH_ACL_DIR_COPY)) {
+			err = 1; /* more memory than the list is worth */
+			break;
+		}
 		uint32_t c = 0;
 
 		free(d->tab);
