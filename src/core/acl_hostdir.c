@@ -41,7 +41,8 @@
  * rules, 16 bytes each (source prefix, destination port interval, entry
  * index: within the cell that is the whole match), so a cell of up to
  * three rules costs one line.  Rules with more to check (source ports,
- * `neq`) are checked in full once source and port pass.
+ * `neq`) are checked in full once source and port pass.  The lookup is
+ * inline in acl_hostdir.h.
  *
  * The table is cuckoo hashing on the index's keyed multiply-shift: each
  * key has two places, a lookup reads both, and the build evicts residents
@@ -59,9 +60,12 @@
  * more than HD_TABLE_MAX bytes per rule, gets no directory; the build
  * also stops after HD_WORK times that many rule visits.  A host gets
  * cells only for the protocols it has rules for (its packets of the
- * other go to the tree).  Only /32
- * destinations make hosts: a list of /24 servers gains nothing.  The
- * directory costs memory next to the tree (docs/performance.md).
+ * other go to the tree).  Only /32 destinations make hosts: a list of
+ * /24 servers gains nothing.  The directory costs memory next to the
+ * tree (docs/performance.md).  A rule that an earlier rule of its cell
+ * shadows (hd_shadowed(): no more conditions, a source and port interval
+ * holding it) is left out of that cell; shadowing further back than
+ * HD_SHADOW rules is not looked for.
  */
 #include <errno.h>
 #include <stdlib.h>
