@@ -45,6 +45,8 @@ BL_NICE=${BL_NICE:--10}
 # -10 it can wait behind other jobs for a scheduler slice.  Use it with
 # BL_NOWRITE=1: the section header written says nice.
 BL_GW_RT=${BL_GW_RT:-}
+# BL_CPS_CONC=N: connections the conn/s figure keeps in flight (default 64;
+# the figure's notes say 64).
 BL_PERF=${BL_PERF:-$BL_SRC/docs/performance.md}
 BL_MODE_PID=""
 BL_PENDING=""
@@ -397,7 +399,7 @@ bl_cpu_pct() {
 # with a newer timestamp and be refused (PAWS), a 1 s stall that belongs
 # to the test set-up, not to the gateway being measured.
 bl_cps() {
-	local secs=${1:-$BL_SECS} conc=${2:-64} pid c0 c1 t0 t1 out port
+	local secs=${1:-$BL_SECS} conc=${2:-${BL_CPS_CONC:-64}} pid c0 c1 t0 t1 out port
 	port=$(cat "$PH_TMP/cps-port" 2>/dev/null || echo 8000)
 	echo $((port >= 8999 ? 8000 : port + 1)) >"$PH_TMP/cps-port"
 	ph_bg srv "$PH_TMP/cps-srv.log" nice -n "$BL_NICE" taskset -c "$BL_CPU_GEN" \
