@@ -493,7 +493,8 @@ hd_place(struct ph_acl_dir *d, struct hd_bucket v)
 static int
 hd_buckets(struct ph_acl_dir *d, const struct hd_bld *b, struct hd_bucket **out)
 {
-	struct hd_bucket *v = calloc(b->nc ? b->nc : 1, sizeof(*v));
+	size_t vsz = (b->nc ? b->nc : 1) * sizeof(struct hd_bucket);
+	struct hd_bucket *v = aligned_alloc(64, vsz); /* its alignment */
 	uint32_t nx = 0;
 
 	for (uint32_t c = 0; c < b->nc; c++)
@@ -504,6 +505,7 @@ hd_buckets(struct ph_acl_dir *d, const struct hd_bld *b, struct hd_bucket **out)
 		free(v);
 		return -ENOMEM;
 	}
+	memset(v, 0, vsz);
 	for (uint32_t c = 0; c < b->nc; c++) {
 		const struct hd_cell *cl = &b->cells[c];
 
