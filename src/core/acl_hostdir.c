@@ -235,7 +235,8 @@ hd_grow(void **p, uint32_t *cap, size_t size)
 	return 0;
 }
 
-/* Start a cell: for port `port` (an `eq` port's cell), or -1. */
+/* Start a cell (rules from b->rules[b->nr] on): for port `port` (an `eq`
+ * port's cell), or -1. */
 static void
 hd_cell_begin(struct hd_bld *b, int32_t port)
 {
@@ -307,11 +308,11 @@ hd_rule(struct hd_bld *b, uint32_t i)
 	return 0;
 }
 
-/* Close the cell whose rules start at b->rules[off]; 1 if the budget is
- * spent. */
+/* Close the cell begun by hd_cell_begin(); 1 if the budget is spent. */
 static int
-hd_cell(struct hd_bld *b, uint64_t key, uint32_t off)
+hd_cell(struct hd_bld *b, uint64_t key)
 {
+	uint32_t off = b->cell_off;
 	int err;
 
 	if (b->nc == b->cap_c && (err = hd_grow((void **)&b->cells, &b->cap_c,
@@ -342,7 +343,7 @@ hd_port_cells(struct hd_bld *b, uint32_t host, uint8_t pr, uint32_t ne,
 
 	for (uint32_t e = 0; e < ne && err == 0;) {
 		uint16_t d = b->in[b->eq[e]].dlo;
-		uint32_t w = 0, off = b->nr;
+		uint32_t w = 0;
 
 		hd_cell_begin(b, d);
 		b->work += nw;
@@ -360,7 +361,7 @@ hd_port_cells(struct hd_bld *b, uint32_t host, uint8_t pr, uint32_t ne,
 			    (err = hd_rule(b, b->wild[w])) < 0)
 				return err;
 		}
-		err = hd_cell(b, hd_key(host, pr, d), off);
+		err = hd_cell(b, hd_key(host, pr, d));
 	}
 	return err;
 }
@@ -371,7 +372,7 @@ hd_port_cells(struct hd_bld *b, uint32_t host, uint8_t pr, uint32_t ne,
 static int
 hd_block_cells(struct hd_bld *b, uint32_t host, uint8_t pr, uint32_t nw)
 {
-	uint32_t blocks = 0, all, off;
+	uint32_t blocks = 0;
 	int err = 0;
 
 	for (uint32_t w = 0; w < nw; w++) {
@@ -383,10 +384,9 @@ hd_block_cells(struct hd_bld *b, uint32_t host, uint8_t pr, uint32_t nw)
 		     k <= (uint32_t)(c->dhi >> HD_BLOCK_BITS); k++)
 			blocks |= 1u << k;
 	}
-	for (all = blocks; blocks != 0 && err == 0; blocks &= blocks - 1) {
-		uint32_t blk = (uint32_t)__builtin_ctz(blocks);
+	for (uint32_t left = blocks; left != 0 && err == 0; left &= left - 1) {
+		uint32_t blk = (uint32_t)__builtin_ctz(left);
 
-		off = b->nr;
 		hd_cell_begin(b, -1);
 		b->work += nw;
 		for (uint32_t w = 0; w < nw; w++) {
@@ -394,19 +394,17 @@ hd_block_cells(struct hd_bld *b, uint32_t host, uint8_t pr, uint32_t nw)
 			    (err = hd_rule(b, b->wild[w])) < 0)
 				return err;
 		}
-		err = hd_cell(b, hd_key(host, pr, HD_BLOCK | blk), off);
+		err = hd_cell(b, hd_key(host, pr, HD_BLOCK | blk));
 	}
-	blocks = all;
 	if (err != 0)
 		return err;
-	off = b->nr;
 	hd_cell_begin(b, -1);
 	for (uint32_t w = 0; w < nw; w++) {
 		if (!hd_narrow(&b->in[b->wild[w]]) &&
 		    (err = hd_rule(b, b->wild[w])) < 0)
 			return err;
 	}
-	return hd_cell(b, hd_key(host, pr, HD_OTHER | blocks), off);
+	return hd_cell(b, hd_key(host, pr, HD_OTHER | blocks));
 }
 
 /* The cells of host h and protocol pr from its rules r[0..n) (low words:
@@ -457,6 +455,14 @@ hd_cells(struct hd_bld *b, uint32_t n, const uint64_t *pairs, uint32_t np)
 		j = e;
 	}
 	return err;
+}
+
+/* The key a cell is hashed by: an "other" cell's without its blocks
+ * (hd_find_other() looks it up so). */
+static uint64_t
+hd_home(uint64_t key)
+{
+	return key & HD_OTHER ? key & ~0xffffULL : key;
 }
 
 /* Cuckoo placement: evictions before the table is grown. */

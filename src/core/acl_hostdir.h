@@ -57,13 +57,6 @@ hd_key(uint32_t host, uint8_t proto, uint64_t port)
 	return (uint64_t)host << 32 | (uint64_t)proto << 16 | port;
 }
 
-/* The key a cell is hashed by: an "other" cell's without its blocks. */
-static inline uint64_t
-hd_home(uint64_t key)
-{
-	return key & HD_OTHER ? key & ~0xffffULL : key;
-}
-
 /* The two buckets a key may sit in (cuckoo hashing): keyed multiply-shift
  * with the two halves of the index's key swapped. */
 static inline uint32_t

@@ -90,9 +90,9 @@ struct ph_acl_dir;
 
 /**
  * The directory of a list's n kept rules in[] (list order), hashed with
- * (k0, k1).  NULL with *err 0 if the list names no host or its cells
- * would hold more than PH_ACL_DIR_COPY times n rules (no directory);
- * NULL with *err -ENOMEM on failure.
+ * (k0, k1).  NULL with *err 0 if the list names no host or the
+ * directory would cost more than its limits allow (acl_hostdir.c: no
+ * directory); NULL with *err -ENOMEM on failure.
  */
 struct ph_acl_dir *ph_acl_dir_build(const struct acl_cand *in, uint32_t n,
 				    uint64_t k0, uint64_t k1, int *err);
