@@ -14,7 +14,8 @@
  *  5. the NFQUEUE, then the nft table (so the listener exists when the
  *     rules appear; native queue expression first, nft_compat fallback);
  *  6. the control sockets, the event loop, the pidfile;
- *  7. privileges: only CAP_NET_ADMIN is kept (privs.c);
+ *  7. privileges: only CAP_NET_ADMIN is kept (and CAP_BPF for the
+ *     shedding program on kernels before 6.5: privs.c);
  *  8. READY (sd_notify, the parent's pipe).
  * Shutdown (SIGTERM/SIGINT) undoes it: table, queue, addresses, sockets.
  * Errors after start-up never abort the daemon.

@@ -119,8 +119,8 @@ static const struct opt opts[] = {
 	  "Group owning the full control socket (default: root's)." },
 	{ 'u', "user", "USER",
 	  "After set-up, switch to USER (and its group), keeping only\n"
-	  "CAP_NET_ADMIN.  Without it the daemon stays uid 0 with only\n"
-	  "CAP_NET_ADMIN." },
+	  "CAP_NET_ADMIN (and CAP_BPF for --shed-hook before Linux 6.5).\n"
+	  "Without it the daemon stays uid 0 with only those." },
 	{ 'P', "pidfile", "FILE", "Write the daemon's pid to FILE." },
 	{ OPT_CONN_COUNT, "conn-count", "SECONDS",
 	  "Log the connection count (302010) every SECONDS (default 0:\n"

@@ -2,7 +2,13 @@
  * daemon/privs.c - privileges after set-up, the pidfile, sd_notify.
  *
  * Once the table, the queue, the addresses and the control sockets exist,
- * pinholed keeps one capability: CAP_NET_ADMIN.  It is needed for what the
+ * pinholed keeps one capability: CAP_NET_ADMIN; and CAP_BPF only where
+ * the shedding program (--shed-hook, attached on demand after the drop)
+ * could not be attached without it: kernels before 6.5 (Debian 12's 6.1)
+ * refuse every bpf(2) command without CAP_BPF while
+ * kernel.unprivileged_bpf_disabled is set, their default; from 6.5 on,
+ * attaching a networking program needs CAP_NET_ADMIN only.
+ * CAP_NET_ADMIN is needed for what the
  * daemon still does to the kernel: NFQUEUE verdicts (nfnetlink checks
  * CAP_NET_ADMIN of the sender on every message), rebuilding the nft table
  * on reload and removing it at exit, adding and removing the owned
@@ -23,12 +29,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -36,20 +44,65 @@
 
 #include "daemon/daemon.h"
 
+/* Does this kernel refuse bpf(2) without CAP_BPF: before 6.5, with
+ * unprivileged BPF disabled (or unknown)? */
+static bool
+privs_kernel_bpf_gated(void)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+	char v = '1';
+	int fd;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return true;
+	if (major > 6 || (major == 6 && minor >= 5))
+		return false;
+	fd = open("/proc/sys/kernel/unprivileged_bpf_disabled",
+		  O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (read(fd, &v, 1) != 1)
+			v = '1';
+		close(fd);
+	}
+	return v != '0';
+}
+
+/* Must CAP_BPF stay for the shedding program: it may be used (--shed not
+ * off, --shed-hook not nft), start-up has CAP_BPF, and the kernel would
+ * refuse to attach it without? */
+static bool
+privs_want_bpf(const struct ph_daemon_cfg *cfg)
+{
+	return cfg->shed_mode != PD_SHED_OFF &&
+	       cfg->shed_hook != PD_SHED_HOOK_NFT &&
+	       capng_have_capability(CAPNG_PERMITTED, CAP_BPF) != 0 &&
+	       privs_kernel_bpf_gated();
+}
+
 int
 pd_privs_drop(const struct ph_daemon_cfg *cfg, char *err, size_t errlen)
 {
 	capng_select_t sel = CAPNG_SELECT_BOTH;
+	bool bpf;
 	int rc;
 
 	/* Without CAP_SETPCAP (a container) the bounding set stays. */
 	capng_get_caps_process();
 	if (capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP) == 0)
 		sel = CAPNG_SELECT_CAPS;
+	bpf = privs_want_bpf(cfg); /* before the clear: it reads the set */
 	capng_clear(CAPNG_SELECT_BOTH);
 	if (capng_update(CAPNG_ADD,
 			 CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
 			 CAP_NET_ADMIN) < 0) {
+		snprintf(err, errlen, "capabilities: capng_update failed");
+		return -EINVAL;
+	}
+	if (bpf &&
+	    capng_update(CAPNG_ADD,
+			 CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+			 CAP_BPF) < 0) {
 		snprintf(err, errlen, "capabilities: capng_update failed");
 		return -EINVAL;
 	}
