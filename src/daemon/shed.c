@@ -122,6 +122,8 @@ shed_timer(struct pd_shed *s)
 	return 0;
 }
 
+static void shed_tick(struct ph_daemon *d);
+
 /* The shed thread: a tick per timer expiry until told to stop.  Signals
  * stay blocked (inherited from the main thread, which reads them from
  * its signalfd). */
@@ -133,12 +135,20 @@ shed_main(void *arg)
 			       { .fd = d->shed->stopfd, .events = POLLIN } };
 
 	for (;;) {
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			pd_lock(d);
+			ph_logsink_msg(d->log, LOG_ERR,
+				       "overload shedding stopped: poll: %s",
+				       strerror(errno));
+			pd_unlock(d);
 			break;
+		}
 		if (p[1].revents != 0)
 			break;
 		if (p[0].revents != 0)
-			pd_shed_tick(d);
+			shed_tick(d);
 	}
 	return NULL;
 }
@@ -151,8 +161,10 @@ pd_shed_stop(struct ph_daemon *d)
 
 	if (s == NULL || !s->running)
 		return;
-	if (write(s->stopfd, &one, sizeof(one)) < 0)
-		pthread_cancel(s->thread); /* an eventfd write cannot fail */
+	/* an eventfd write of 1 can only be interrupted; cancelling the
+	 * thread instead could leave d->lock held */
+	while (write(s->stopfd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
 	pthread_join(s->thread, NULL);
 	s->running = false;
 }
@@ -300,8 +312,9 @@ shed_tick_locked(struct ph_daemon *d, struct pd_shed *s)
 	pd_shed_place_tick(d, s, smp.shed, now.ns);
 }
 
-void
-pd_shed_tick(struct ph_daemon *d)
+/* One tick (the shed thread; takes d->lock): sample, push the rate. */
+static void
+shed_tick(struct ph_daemon *d)
 {
 	struct pd_shed *s = d->shed;
 	uint64_t exp;

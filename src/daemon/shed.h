@@ -127,9 +127,6 @@ int pd_shed_start(struct ph_daemon *d);
  * is torn down.  Idempotent. */
 void pd_shed_stop(struct ph_daemon *d);
 
-/** One tick (the shed thread; takes d->lock): sample, push the rate. */
-void pd_shed_tick(struct ph_daemon *d);
-
 /** The state for `show counters` (main thread). */
 void pd_shed_info(struct ph_daemon *d, struct pd_shed_info *info);
 

@@ -20,11 +20,13 @@
  * Everything here runs under d->lock (the shed thread's tick; the main
  * thread's reloads and interface changes) or before the threads start.
  *
- * Known limits: while the program is attached, a packet that arrives on
- * an interface that could not get it (re-created after privileges were
- * dropped) is not limited until the daemon falls back to the rule, which
- * it does on the spot (logged).  The first interval of a flood is shed
- * by the nft rule, at its cost.
+ * Known limits: every attach happens after privileges were dropped (on
+ * kernels before 6.5 the daemon keeps CAP_BPF for it, daemon/privs.c);
+ * an interface the kernel refuses then sends the limit back to the rule
+ * on the spot (logged).  The first interval of a flood is shed by the
+ * nft rule, at its cost.  On a NIC whose driver rebuilds its rings for
+ * an XDP program, each episode does that twice (docs/deploy.md: use
+ * --shed-hook tc there).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -95,6 +97,9 @@ pd_shed_place_name(const struct pd_shed *s)
 {
 	return s != NULL && s->on ? pd_shed_place_prog(s) : "nft";
 }
+
+_Static_assert(PD_SHEDPROG_MAX_IF >= PH_IF_MAX,
+	       "the program can be on every interface a policy has");
 
 /* The managed interfaces' ifindexes. */
 static size_t
@@ -250,7 +255,7 @@ pd_shed_place_tick(struct ph_daemon *d, struct pd_shed *s, uint64_t total,
 	uint32_t rate = pd_shed_place_rate(d);
 	bool want;
 
-	if (total != s->last_total)
+	if (total > s->last_total) /* a reload resets the rule's counter */
 		s->last_drop_ns = now_ns;
 	s->last_total = total;
 	if (s->prog == NULL || rate == 0)

@@ -78,7 +78,7 @@ struct pd_shedprog {
 	enum pd_shedprog_hook hook;
 	int map_fd, flows_fd, prog_fd;
 	volatile struct pd_shed_state *st; /* mmap()ed element 0 */
-	size_t map_len;
+	size_t map_len, flows_len;
 	uint64_t *flows; /* mmap()ed: two generations of bits */
 	unsigned gen;	 /* the one marked now */
 	uint32_t ifindex[PD_SHEDPROG_MAX_IF];
@@ -460,7 +460,6 @@ shedprog_map_new(const char *name, size_t vsize, void **mem, size_t *len)
 static int
 shedprog_maps(struct pd_shedprog *p)
 {
-	size_t flen;
 	void *m;
 
 	p->map_fd = shedprog_map_new("pinhole_shed", sizeof(*p->st), &m,
@@ -470,7 +469,7 @@ shedprog_maps(struct pd_shedprog *p)
 	p->st = m;
 	p->flows_fd = shedprog_map_new("pinhole_flows",
 				       2 * PD_SHEDPROG_WORDS * sizeof(uint64_t),
-				       &m, &flen);
+				       &m, &p->flows_len);
 	if (p->flows_fd < 0)
 		return p->flows_fd;
 	p->flows = m;
@@ -660,12 +659,6 @@ pd_shedprog_sync(struct pd_shedprog *p, const uint32_t *ifindex, size_t n,
 	return first;
 }
 
-size_t
-pd_shedprog_attached(const struct pd_shedprog *p)
-{
-	return p->n;
-}
-
 void
 pd_shedprog_set_rate(struct pd_shedprog *p, uint32_t pps)
 {
@@ -721,7 +714,7 @@ pd_shedprog_free(struct pd_shedprog *p)
 	if (p->st != NULL)
 		munmap((void *)p->st, p->map_len);
 	if (p->flows != NULL)
-		munmap(p->flows, 2 * PD_SHEDPROG_WORDS * sizeof(uint64_t));
+		munmap(p->flows, p->flows_len);
 	if (p->flows_fd >= 0)
 		close(p->flows_fd);
 	if (p->prog_fd >= 0)

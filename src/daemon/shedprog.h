@@ -35,11 +35,14 @@
  * replaced.  The program is written here as BPF instructions (no
  * compiler, no libbpf); the kernel's verifier checks it at load.
  *
- * Known limits: IPv4 packets only are counted (the table is family ip);
- * one rate for all flows, as the nft rule.  Needs CAP_BPF and
- * CAP_NET_ADMIN at load and attach; an interface re-created after the
- * daemon dropped its privileges is re-attached only if the kernel allows
- * it with CAP_NET_ADMIN (otherwise the nft rule sheds, see daemon/shed.c).
+ * Known limits: IPv4 packets only are counted (the table is family ip),
+ * in untagged Ethernet frames: VLAN-tagged frames and non-Ethernet
+ * interfaces pass uncounted.  The flow bitmap keys tcp/udp by ports and
+ * other protocols by addresses only (all GRE between two hosts shares a
+ * bit).  Needs CAP_BPF and CAP_NET_ADMIN at load; attaching, on demand
+ * after start-up, needs CAP_NET_ADMIN (Linux 6.5+) or also CAP_BPF
+ * (before: the daemon then keeps it, daemon/privs.c); where the kernel
+ * still refuses, the nft rule sheds (daemon/shed_place.c).
  */
 #ifndef PH_DAEMON_SHEDPROG_H
 #define PH_DAEMON_SHEDPROG_H
@@ -48,10 +51,10 @@
 #include <stdint.h>
 
 #define PD_SHEDPROG_WINDOW_NS 10000000ull /* 10 ms: the nft rule's burst */
-#define PD_SHEDPROG_MAX_IF    16
-#define PD_SHEDPROG_NEW_PCT   50	 /* of a window, for unknown flows */
-#define PD_SHEDPROG_WORDS     (1u << 16) /* 64-bit words per generation */
-#define PD_SHEDPROG_AGE_SEC   30	 /* a generation's life */
+#define PD_SHEDPROG_MAX_IF    64	  /* PH_IF_MAX: every interface */
+#define PD_SHEDPROG_NEW_PCT   50	  /* of a window, for unknown flows */
+#define PD_SHEDPROG_WORDS     (1u << 16)  /* 64-bit words per generation */
+#define PD_SHEDPROG_AGE_SEC   30	  /* a generation's life */
 #define PD_SHEDPROG_MUL	      ((int32_t)0x9e3779b1) /* the hash's multiplier */
 #define PD_SHEDPROG_KEY_VALID (1ull << 63)	    /* in a flow key */
 
@@ -85,8 +88,6 @@ struct pd_shedprog *pd_shedprog_new(enum pd_shedprog_hook h, char *err,
 int pd_shedprog_sync(struct pd_shedprog *p, const uint32_t *ifindex, size_t n,
 		     size_t *bad);
 
-/** Interfaces the program is attached to now. */
-size_t pd_shedprog_attached(const struct pd_shedprog *p);
 
 /** Set the limit (packets/s; 0 = unlimited).  One store: no syscall. */
 void pd_shedprog_set_rate(struct pd_shedprog *p, uint32_t pps);
