@@ -607,9 +607,12 @@ complete_search(const struct ph_acl_index *ix, const struct acl_list *l,
  * covers, one bit per block of FILT_PORT_BITS ports its destination port
  * condition covers, or if that condition is wide (none, neq, lt, gt, a
  * range over more than FILT_BLOCKS_MAX blocks) the bit of its source /24,
- * or if its source is shorter than /24 bit 0.  A tcp/udp packet that finds
- * none of its three bits (0, its port block's, its source /24's) set in
- * either of its lines matches no rule.  Other packets skip the filter.
+ * or if its source is shorter than /24 the cell's own bit (filt_any()).
+ * A tcp/udp packet that finds none of its three bits (the cell's, its
+ * port block's, its source /24's) set in either of its lines matches no
+ * rule.  Other packets skip the filter.  A list with a host directory
+ * has no host lines (filt_hosts 0): the directory answers every tcp/udp
+ * packet to a host a rule names, so none reaches the filter.
  */
 #define FILT_PORT_BITS	6
 #define FILT_BLOCKS_MAX 4
@@ -667,7 +670,10 @@ filt_maybe(const struct ph_acl_index *ix, const struct acl_list *l,
 		      FILT_TAG_PORT | ((uint32_t)k->proto << 16 | k->dport) >>
 					      FILT_PORT_BITS);
 	bs = filt_bit(ix, FILT_TAG_SRC | k->src >> 8);
-	hit = filt_test(l->filt, filt_cell(ix, cell), l->filt_hshift, bp, bs);
+	hit = 0;
+	if (l->filt_hosts != 0)
+		hit = filt_test(l->filt, filt_cell(ix, cell), l->filt_hshift,
+				bp, bs);
 	if (l->filt_nets != 0)
 		hit |= filt_test(
 			l->filt + FILT_LINE_WORDS * (size_t)l->filt_hosts,
@@ -2035,6 +2041,8 @@ filt_add(const struct ph_acl_index *ix, struct acl_list *l,
 	unsigned b = FILT_PORT_BITS, shift = l->filt_hshift;
 
 	line = l->filt;
+	if (c->dmask == UINT32_MAX && l->filt_hosts == 0)
+		return; /* the host directory answers its packets */
 	if (c->dmask != UINT32_MAX) {
 		line += FILT_LINE_WORDS * (size_t)l->filt_hosts;
 		cell = FILT_TAG_NET | (cell & ~0xff00ULL);
@@ -2099,12 +2107,14 @@ filt_build(const struct ph_acl_index *ix, struct acl_list *l,
 	tmp = malloc(2 * (size_t)n * sizeof(*tmp));
 	if (tmp == NULL)
 		return -ENOMEM;
-	dh = filt_count(in, n, 32, 33, tmp);
+	dh = l->dir == NULL ? filt_count(in, n, 32, 33, tmp) : 0;
 	dn = filt_count(in, n, 24, 32, tmp);
 	free(tmp);
-	hb = filt_bits(dh);
+	if (dh == 0 && dn == 0)
+		return 0; /* nothing left to filter */
+	hb = dh > 0 ? filt_bits(dh) : 0;
 	nb = dn > 0 ? filt_bits(dn) : 0;
-	l->filt_hosts = 1u << hb;
+	l->filt_hosts = dh > 0 ? 1u << hb : 0;
 	l->filt_nets = dn > 0 ? 1u << nb : 0;
 	l->filt_hshift = (uint8_t)(64 - hb);
 	l->filt_nshift = (uint8_t)(64 - nb);
@@ -2163,10 +2173,10 @@ list_build(const struct ph_acl_index *ix, struct acl_list *l,
 		return 0;
 	}
 	err = tree_build(ix, l, in);
+	if (err == 0) /* before the filter, which leaves it the hosts */
+		l->dir = ph_acl_dir_build(&in[0].c, m, ix->k0, ix->k1, &err);
 	if (err == 0)
 		err = filt_build(ix, l, in, m);
-	if (err == 0)
-		l->dir = ph_acl_dir_build(&in[0].c, m, ix->k0, ix->k1, &err);
 out_free:
 	free(in);
 	return err;
