@@ -203,7 +203,7 @@ hook_run() {
 	check "the limit in force is still 20" test "$(ctl_limit)" = 20
 	if [ "$h" != tc ]; then
 		check "ip link shows XDP on inside" \
-			grep -q 'xdp' <<<"$(ph_in gw ip -d link show dev inside)"
+			grep -q prog/xdp <<<"$(ph_in gw ip -d link show dev inside)"
 	fi
 	flood 600
 	sleep 0.5
@@ -220,6 +220,16 @@ hook_run() {
 		test "$(limit_rate)" = 20
 	check "ip link shows no XDP on inside" \
 		test -z "$(ph_in gw ip -d link show dev inside | grep prog/xdp)"
+	# detached at every hook (tcx shows in no ip/tc listing): a flood
+	# now is shed by the rule alone, the program's count stays
+	p=$(ctl_prog_shed)
+	n=$(ctl_shed)
+	flood 100
+	sleep 0.3
+	check "after detaching, the rule sheds ($(ctl_shed) > ${n:-x})" \
+		test "$(ctl_shed)" -gt "${n:-999999999}"
+	check "after detaching, the program drops nothing ($(ctl_prog_shed) = ${p:-x})" \
+		test "$(ctl_prog_shed)" = "${p:-x}"
 	phd_stop TERM
 	check "SIGTERM: exit 0" test "${PHD_RC:-x}" = 0
 }
@@ -240,21 +250,21 @@ done
 # An interface re-created while the program is attached gets it again.
 STEP=hook-remap
 if phd_start "$CONF" --shed 20 --shed-hook xdp; then
-	ph_in cli1 timeout 20 python3 -c '
+	ph_bg cli1 "$PH_TMP/remap-send.log" timeout 20 python3 -c '
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 end = time.time() + 8
 while time.time() < end:
     s.sendto(b"x" * 32, (sys.argv[1], 9999))
     time.sleep(0.004)
-' "$PH_SRV" &
-	bgp=$!
+' "$PH_SRV"
+	bgp=$PH_LAST_PID
 	check "attached under a steady 250 pps" wait_title "(fixed, at xdp)" 30
 	ph_in gw ip link del outside
 	ph_veth gw outside srv eth0 && ph_in gw ip addr add "$PH_GW_OUT/24" \
 		dev outside && ph_in srv ip addr add "$PH_SRV/24" dev eth0 &&
-		ph_in srv ip route add default via "$PH_GW_OUT" ||
-		bad "re-creating the outside veth"
+		ph_in srv ip route add default via "$PH_GW_OUT" &&
+		ph_gw_sysctls || bad "re-creating the outside veth"
 	check_log "903001: outside re-mapped" \
 		'%PIX-5-903001: Interface outside is Linux interface outside' 5
 	check "the new outside has the program" \
@@ -285,7 +295,7 @@ for i in range(int(sys.argv[2])):
 ' "$PH_SRV" "$1" "$2"
 	}
 	send_probe 5 50 # accepted: the flow is known from now on
-	ph_in cli1 timeout 30 python3 -c '
+	ph_bg cli1 "$PH_TMP/favour-flood.log" timeout 30 python3 -c '
 import socket, sys, time
 socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for i in range(32)]
 end = time.time() + 6
@@ -294,13 +304,14 @@ for s in socks:
         s.sendto(b"f" * 32, (sys.argv[1], p))
     if time.time() > end:
         break
-' "$PH_SRV" &
-	fpid=$!
+' "$PH_SRV"
+	fpid=$PH_LAST_PID
 	check "the flood makes the program take the limit" \
 		wait_title "(fixed, at xdp)" 30
 	before=$(srv_count)
 	send_probe 100 50
 	got=$(($(srv_count) - ${before:-0}))
+	check "the flood lasted through the probe" kill -0 "$fpid"
 	wait "$fpid"
 	ps=$(ctl_prog_shed)
 	pk=$(ctl_val 'of known flows')
@@ -322,7 +333,7 @@ if phd_start "$CONF" --shed-hook nft; then
 else
 	bad "pinholed --shed-hook nft did not start"
 fi
-"$PHD_BIN" -f "$CONF" --shed-hook bogus >/dev/null 2>&1
+ph_in gw timeout 10 "$PHD_BIN" -F -f "$CONF" --shed-hook bogus >/dev/null 2>&1
 check "--shed-hook bogus: exit 2" test $? = 2
 
 # ---- off --------------------------------------------------------------------
@@ -338,7 +349,7 @@ if phd_start "$CONF" --shed off; then
 else
 	bad "pinholed --shed off did not start"
 fi
-"$PHD_BIN" -f "$CONF" --shed bogus >/dev/null 2>&1
+ph_in gw timeout 10 "$PHD_BIN" -F -f "$CONF" --shed bogus >/dev/null 2>&1
 check "--shed bogus: exit 2" test $? = 2
 
 if [ "$FAILS" -gt 0 ]; then
