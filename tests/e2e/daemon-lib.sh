@@ -17,8 +17,9 @@
 #                             the server (srv unless told) saw the client
 #                             as EXPECT ($TRAFFIC peer-echo)
 #   phd_script NAME SECS      the frame of a daemon e2e script, after
-#                             $build is set: ok/bad/check/check_log
-#                             (FAILS, STEP), logs kept in
+#                             $build is set: check_log here and
+#                             ok/bad/check from lib.sh (FAILS, STEP), logs
+#                             kept in
 #                             $build/e2e-logs/NAME ($LOGS), a temp dir ($T)
 #                             with phd_init done, a watchdog of SECS and
 #                             the clean-up on exit (daemon, namespaces)

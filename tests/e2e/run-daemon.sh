@@ -49,7 +49,6 @@ TRAFFIC="python3 $here/daemon-traffic.py"
 STATIC1=172.18.124.205 # -> cli2 10.1.1.12
 STATIC2=172.18.124.206 # -> cli3 10.1.1.13 (rule set 2)
 
-
 phd_script daemon 170 || exit 1
 
 # ---- rule sets ------------------------------------------------------------
@@ -273,7 +272,6 @@ step_ctl() {
 	check "show service-policy inspect pptp (off here)" bash -c \
 		"'$PHD_CTL_BIN' -s '$PHD_SOCK' show service-policy inspect pptp | grep -q 'not configured'"
 }
-
 
 # udp_stream_check SOFTNET0 DROPS0: the sequence-numbered stream of
 # step_reload kept its one connection, pinhole dropped nothing meanwhile,
