@@ -131,7 +131,7 @@ fig_udp() {
 			R+=("$(bl_pct "${p%% *}" "${n%% *}")")
 			PP+=("$(bl_paced_best "${p#* }")")
 			NP+=("$(bl_paced_best "${n#* }")")
-			RP+=("$(bl_pct "${PP[-1]:-0}" "${NP[-1]:-0}")")
+			RP+=("$(bl_pct "${PP[-1]:--}" "${NP[-1]:--}")")
 		else
 			pend=$BL_PENDING
 			p="- (pending)"
@@ -231,12 +231,20 @@ bl_shed_count() {
 		awk '/packets/ { print $2; exit }'
 }
 
-# Where pinholed's shedding limit is (the title of its counters block).
+# Where pinholed's shedding limit drops: the program's hook if it has one
+# (whether or not it is attached when this runs, 2 s after the flood),
+# else nft; and what the program dropped.
 bl_shed_hook() {
 	[ -x "$BL_BUILD/pinholectl" ] || return 0
 	ph_in gw "$BL_BUILD/pinholectl" -s "$PH_TMP/ctl.sock" \
-		show counters 2>/dev/null |
-		sed -n 's/^Overload shedding (.*, at \([a-z]*\).*/\1/p'
+		show counters 2>/dev/null | awk '
+		/^Overload shedding/ { if (match($0, /[a-z]+ when shedding/))
+			hook = substr($0, RSTART, RLENGTH - 14)
+			else if (match($0, /, at [a-z]+/))
+			hook = substr($0, RSTART + 5, RLENGTH - 5) }
+		/by the BPF program/ { prog = $NF }
+		END { if (hook != "") printf "%s%s", hook,
+			(prog != "" ? ", " prog " by the program" : "") }'
 }
 
 # pinholed with its built-in shedding (--shed auto, the default), and,

@@ -217,12 +217,11 @@ bl_null_on() {
 # table exists in gw and it still runs.
 bl_pinholed_on() {
 	local t=0 help extra=()
-	# BL_PH_ARGS: more pinholed arguments for every figure (word-split)
-	# shellcheck disable=SC2086
 	help=$("$BL_BUILD/pinholed" --help 2>&1)
 	grep -q -- '--foreground' <<<"$help" && extra+=(-F)
 	grep -q -- '--control ' <<<"$help" && extra+=(-c "$PH_TMP/ctl.sock")
 	grep -q -- '--control-ro' <<<"$help" && extra+=(-r none)
+	# BL_PH_ARGS: more pinholed arguments for every figure (word-split)
 	# shellcheck disable=SC2086
 	ph_bg gw "$PH_TMP/pinholed.log" nice -n "$BL_GW_NICE" \
 		${BL_GW_RT:+chrt -f $BL_GW_RT} taskset -c "$BL_CPU_GW" \

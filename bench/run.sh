@@ -24,7 +24,10 @@
 #
 # BUILDDIR defaults to build/bench; bench/make.sh builds it.  Environment:
 # BL_REPS (3), BL_SECS (3 s per run), BL_NOWRITE=1 (print only),
-# BL_PH_ARGS (more pinholed arguments, e.g. "--shed-hook nft").
+# BL_PH_ARGS (more pinholed arguments, e.g. "--shed-hook nft"),
+# BL_GW_RT=N (the gateway's program as SCHED_FIFO N), BL_CPS_CONC=N
+# (connections in flight in the conn/s figure, 64), BL_OV_MODES (the
+# overload figure's modes, e.g. "pinholed null").
 #
 # Every kernel figure runs in its own namespaces (bench/lib.sh): traffic
 # never leaves them, every run is bounded by timeouts, and the namespaces
