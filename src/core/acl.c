@@ -1256,6 +1256,19 @@ cut_bucketize(const uint64_t *ev, uint32_t m, unsigned len, struct acl_cscr *s)
 	}
 }
 
+uint32_t
+ph_acl_distinct_hi32(uint64_t *a, uint64_t *tmp, uint32_t n)
+{
+	uint32_t d = 0;
+
+	ph_acl_sort_hi32(a, tmp, n);
+	for (uint32_t i = 0; i < n; i++) {
+		if (d == 0 || a[d - 1] != a[i])
+			a[d++] = a[i];
+	}
+	return d;
+}
+
 /* First of keys[0..n) (ascending) that is >= v. */
 uint32_t
 ph_acl_lower_bound(const uint64_t *keys, uint32_t n, uint64_t v)
@@ -2000,7 +2013,7 @@ static uint32_t
 filt_count(const union acl_slot *in, uint32_t n, unsigned lo, unsigned hi,
 	   uint64_t *tmp)
 {
-	uint32_t k = 0, d = 0;
+	uint32_t k = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
 		unsigned pl = prefix_len(in[i].c.dmask);
@@ -2008,10 +2021,7 @@ filt_count(const union acl_slot *in, uint32_t n, unsigned lo, unsigned hi,
 		if (cand_tcpudp(&in[i].c) && pl >= lo && pl < hi)
 			tmp[k++] = (uint64_t)(in[i].c.dst & len_mask(lo)) << 32;
 	}
-	ph_acl_sort_hi32(tmp, tmp + n, k);
-	for (uint32_t i = 0; i < k; i++)
-		d += i == 0 || tmp[i] != tmp[i - 1];
-	return d;
+	return ph_acl_distinct_hi32(tmp, tmp + n, k);
 }
 
 /* Lines for d cells of two protocols at most half full: 2^bits, at

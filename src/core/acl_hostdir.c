@@ -179,12 +179,7 @@ hd_hosts(struct hd_bld *b, uint32_t n)
 		if (b->in[i].dmask == UINT32_MAX && cand_tcpudp(&b->in[i]))
 			b->hosts[k++] = (uint64_t)b->in[i].dst << 32;
 	}
-	ph_acl_sort_hi32(b->hosts, b->hosts + n, k);
-	b->nh = 0;
-	for (uint32_t i = 0; i < k; i++) {
-		if (b->nh == 0 || b->hosts[b->nh - 1] != b->hosts[i])
-			b->hosts[b->nh++] = b->hosts[i];
-	}
+	b->nh = ph_acl_distinct_hi32(b->hosts, b->hosts + n, k);
 	return 0;
 }
 

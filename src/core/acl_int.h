@@ -74,6 +74,10 @@ cand_tcpudp(const struct acl_cand *c)
 /* Sort a[0..n) by the upper 32 bits, stably (LSD radix); tmp holds n. */
 void ph_acl_sort_hi32(uint64_t *a, uint64_t *tmp, uint32_t n);
 
+/* Sort a[0..n) by the upper 32 bits (the lower ones zero) and keep each
+ * value once, at the front; returns how many; tmp holds n. */
+uint32_t ph_acl_distinct_hi32(uint64_t *a, uint64_t *tmp, uint32_t n);
+
 /* First of keys[0..n) (ascending) that is >= v. */
 uint32_t ph_acl_lower_bound(const uint64_t *keys, uint32_t n, uint64_t v);
 
